@@ -1,0 +1,163 @@
+package dev.thaw.invoker;
+
+import dev.thaw.invoker.kvm.Kvm;
+import dev.thaw.invoker.kvm.Vcpu;
+import dev.thaw.invoker.kvm.Vm;
+import dev.thaw.invoker.snapshot.Snapshot;
+import dev.thaw.invoker.snapshot.SnapshotException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
+ * timeouts, and a thread that closes discarded VMs off the invocation path.
+ */
+public final class Engine implements AutoCloseable {
+    private final Kvm kvm;
+    private final long tscKhz;
+    private final Watchdog watchdog = new Watchdog();
+    private final Runner[] runners;
+    private final ExecutorService closer = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("thaw-closer").daemon().unstarted(r));
+    private final ExecutorService booter = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("thaw-boot").daemon().unstarted(r));
+    private final Set<Sandbox> sandboxes = ConcurrentHashMap.newKeySet();
+    private Watchdog.Slot bootSlot; // boot thread only
+
+    private Engine(int runnerCount) {
+        this.kvm = Kvm.open();
+        try (Vm vm = kvm.createVm(); Vcpu vcpu = vm.createVcpu(0)) {
+            this.tscKhz = vcpu.tscKhz();
+        }
+        this.runners = new Runner[runnerCount];
+        for (int i = 0; i < runnerCount; i++) {
+            runners[i] = new Runner(this, i);
+        }
+    }
+
+    /** Starts an engine with one runner thread per CPU. */
+    public static Engine start() {
+        return start(Runtime.getRuntime().availableProcessors());
+    }
+
+    public static Engine start(int runners) {
+        if (runners < 1) {
+            throw new IllegalArgumentException("runners must be at least 1");
+        }
+        return new Engine(runners);
+    }
+
+    /** Loads a snapshot and returns its sandbox, keeping up to 2 idle shells per runner. */
+    public Sandbox open(Path snapshotDir) throws SnapshotException {
+        return open(snapshotDir, 2);
+    }
+
+    public Sandbox open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
+        Sandbox sandbox = new Sandbox(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
+        sandboxes.add(sandbox);
+        return sandbox;
+    }
+
+    /**
+     * Boots {@code image} to its snapshot point and writes the snapshot into {@code dir}, an
+     * existing empty directory. Runs on the engine's boot thread.
+     */
+    public BootReport boot(BootImage image, Path dir, Duration timeout) throws BootException {
+        Future<BootReport> report = booter.submit(() -> {
+            if (bootSlot == null) {
+                bootSlot = watchdog.register();
+            }
+            return Booter.boot(kvm, bootSlot, image, dir, timeout);
+        });
+        try {
+            return report.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BootException("interrupted while booting", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BootException b) {
+                throw b;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The CPU fingerprint snapshots built here carry, and must match to run here. */
+    public String cpuFingerprint() {
+        return kvm.cpuFingerprint();
+    }
+
+    public int runnerCount() {
+        return runners.length;
+    }
+
+    Kvm kvm() {
+        return kvm;
+    }
+
+    long tscKhz() {
+        return tscKhz;
+    }
+
+    Watchdog watchdog() {
+        return watchdog;
+    }
+
+    Runner runner(int index) {
+        return runners[index];
+    }
+
+    /** The least loaded runner; among equals, one that holds an idle shell of the sandbox. */
+    Runner pickRunner(Sandbox sandbox) {
+        Runner best = runners[0];
+        int bestScore = Integer.MAX_VALUE;
+        for (Runner r : runners) {
+            int score = r.load() * 2 + (sandbox.idleOn(r.index()) > 0 ? 0 : 1);
+            if (score < bestScore) {
+                best = r;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    void closeLater(Shell shell) {
+        closer.execute(shell::close);
+    }
+
+    void forget(Sandbox sandbox) {
+        sandboxes.remove(sandbox);
+    }
+
+    @Override
+    public void close() {
+        for (Sandbox s : sandboxes.toArray(Sandbox[]::new)) {
+            s.close();
+        }
+        for (Runner r : runners) {
+            r.submit(new Runner.Task.Stop());
+        }
+        for (Runner r : runners) {
+            try {
+                r.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        booter.shutdown();
+        closer.shutdown();
+        try {
+            closer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        watchdog.close();
+        kvm.close();
+    }
+}

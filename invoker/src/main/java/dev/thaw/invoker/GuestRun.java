@@ -1,0 +1,203 @@
+package dev.thaw.invoker;
+
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_REGS;
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_SREGS;
+import static dev.thaw.invoker.kvm.KvmStructs.offset;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.thaw.invoker.abi.Abi;
+import dev.thaw.invoker.abi.AbiViolation;
+import dev.thaw.invoker.abi.Hypercall;
+import dev.thaw.invoker.abi.OutputRecords;
+import dev.thaw.invoker.kvm.GuestMemory;
+import dev.thaw.invoker.kvm.Vcpu;
+import dev.thaw.invoker.kvm.VcpuKick;
+import dev.thaw.invoker.kvm.VmExit;
+import dev.thaw.invoker.machine.EntryState;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Runs a vCPU until its guest stops: it waits for a request, exits, crashes, breaks the ABI,
+ * writes too much or runs out of time. Output flushes and FS-base changes are handled on the
+ * way. Used both to boot a guest to its snapshot point and to run an invocation.
+ */
+final class GuestRun {
+    /** Why the guest stopped. */
+    sealed interface Stop {
+        record Waiting(Hypercall.Recv recv) implements Stop {}
+
+        record Exited(int status, int signal) implements Stop {}
+
+        record Crashed(String description) implements Stop {}
+
+        record Violated(String description) implements Stop {}
+
+        record TimedOut() implements Stop {}
+
+        record OutputLimit() implements Stop {}
+    }
+
+    private static final long CANONICAL_LIMIT = 1L << 47;
+    /** Unmapped bytes below the stack (see the snapshotter's GuestLayout). */
+    static final long STACK_GUARD = 64 * 1024;
+
+    private final Vcpu vcpu;
+    private final GuestMemory memory;
+    private final long deadline;
+    private final Output output;
+    private int exits;
+
+    GuestRun(Vcpu vcpu, GuestMemory memory, long deadlineNanos, Output output) {
+        this.vcpu = vcpu;
+        this.memory = memory;
+        this.deadline = deadlineNanos;
+        this.output = output;
+    }
+
+    int exits() {
+        return exits;
+    }
+
+    Stop run() {
+        while (true) {
+            VmExit exit = vcpu.run();
+            exits++;
+            switch (exit) {
+                case VmExit.Io io when io.out() && io.size() == 4 && io.count() == 1 -> {
+                    Stop stop = hypercall(io.port(), io.value());
+                    if (stop != null) {
+                        return stop;
+                    }
+                }
+                case VmExit.Io io -> {
+                    return new Stop.Violated("guest did " + (io.out() ? "out" : "in") + " of " + io.size()
+                            + " bytes x" + io.count() + " on port 0x" + Integer.toHexString(io.port())
+                            + "; hypercalls are a 4-byte out");
+                }
+                case VmExit.Interrupted i -> {
+                    VcpuKick.drain();
+                    if (System.nanoTime() - deadline >= 0) {
+                        return new Stop.TimedOut();
+                    }
+                }
+                case VmExit.Shutdown s -> {
+                    return new Stop.Crashed(describeFault());
+                }
+                case VmExit.Mmio m -> {
+                    return new Stop.Crashed("guest " + (m.write() ? "wrote" : "read") + " guest-physical address 0x"
+                            + Long.toHexString(m.address()) + ", outside its " + memory.size() / (1024 * 1024)
+                            + " MiB of memory");
+                }
+                case VmExit.Halt h -> {
+                    return new Stop.Crashed("guest halted");
+                }
+                case VmExit.FailEntry f -> {
+                    return new Stop.Crashed("KVM could not enter the guest (hardware reason 0x"
+                            + Long.toHexString(f.hardwareReason()) + ")");
+                }
+                case VmExit.InternalError e -> {
+                    return new Stop.Crashed("KVM internal error " + e.suberror() + " while running the guest");
+                }
+                case VmExit.Other o -> {
+                    return new Stop.Crashed("unexpected KVM exit reason " + o.reason());
+                }
+            }
+        }
+    }
+
+    /** Handles one hypercall; returns a stop, or null to run on. */
+    private Stop hypercall(int port, long argAddress) {
+        try {
+            switch (Hypercall.decode(port, argAddress, memory)) {
+                case Hypercall.Recv recv -> {
+                    return new Stop.Waiting(recv);
+                }
+                case Hypercall.Flush flush -> {
+                    OutputRecords.read(memory, flush.buf(), flush.len(), output);
+                    return output.exceeded() ? new Stop.OutputLimit() : null;
+                }
+                case Hypercall.Exit exit -> {
+                    OutputRecords.read(memory, exit.buf(), exit.len(), output);
+                    return output.exceeded() ? new Stop.OutputLimit() : new Stop.Exited(exit.status(), exit.signal());
+                }
+                case Hypercall.SetFs setFs -> {
+                    if (setFs.base() < 0 || setFs.base() >= CANONICAL_LIMIT) {
+                        return new Stop.Violated("set_fs hypercall with non-canonical base 0x" + Long.toHexString(setFs.base()));
+                    }
+                    try (Arena a = Arena.ofConfined()) {
+                        MemorySegment sregs = a.allocate(KVM_SREGS);
+                        vcpu.getSregs(sregs);
+                        sregs.set(JAVA_LONG, EntryState.fsBaseOffset(), setFs.base());
+                        vcpu.setSregs(sregs);
+                    }
+                    return null;
+                }
+            }
+        } catch (AbiViolation e) {
+            return new Stop.Violated(e.getMessage());
+        }
+    }
+
+    /**
+     * Explains a triple fault from RIP, CR2 and the instruction bytes. CR2 is loaded with a
+     * non-canonical sentinel on entry, which no page fault can produce, so an unchanged CR2
+     * means the fault was not a page fault.
+     */
+    private String describeFault() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment regs = a.allocate(KVM_REGS);
+            MemorySegment sregs = a.allocate(KVM_SREGS);
+            vcpu.getRegs(regs);
+            vcpu.getSregs(sregs);
+            long rip = regs.get(JAVA_LONG, offset(KVM_REGS, "rip"));
+            long rsp = regs.get(JAVA_LONG, offset(KVM_REGS, "rsp"));
+            long cr2 = sregs.get(JAVA_LONG, offset(KVM_SREGS, "cr2"));
+            String where = "guest crashed at rip=0x" + Long.toHexString(rip);
+            if (cr2 != EntryState.CR2_SENTINEL) {
+                return where + ": page fault at address 0x" + Long.toHexString(cr2) + " (" + explainAddress(cr2, rsp) + ")";
+            }
+            return where + ": " + instructionHint(rip);
+        }
+    }
+
+    private String explainAddress(long address, long rsp) {
+        if (address >= 0 && address < 4096) {
+            return "null pointer dereference";
+        }
+        if (address < 0 || address >= memory.size()) {
+            return "address outside guest memory";
+        }
+        try { // the stack's lower end, from the boot information (a hint only: the guest could change it)
+            long stackLow = memory.readLong(Abi.BOOT_INFO_ADDR + offset(Abi.BOOT_INFO, "stack_low"));
+            if (address < stackLow && (stackLow - address <= STACK_GUARD || rsp < stackLow)) {
+                return "stack overflow";
+            }
+        } catch (GuestMemory.OutOfRangeException e) {
+            // no hint then
+        }
+        return "a write to read-only memory, a jump into data, or an unmapped page";
+    }
+
+    private String instructionHint(long rip) {
+        try {
+            int b0 = memory.readByte(rip) & 0xff;
+            int b1 = memory.readByte(rip + 1) & 0xff;
+            if (b0 == 0x0f && b1 == 0x0b) {
+                return "ud2 (a trap: __builtin_trap or a failed check)";
+            }
+            if (b0 == 0xf4) {
+                return "hlt, a privileged instruction (a crash in libc, or stack protector)";
+            }
+            if (b0 == 0xcc) {
+                return "int3 breakpoint";
+            }
+            if (b0 == 0x0f && (b1 == 0x05 || b1 == 0x34)) {
+                return "a system call instruction; Thaw functions must be built with thaw-cc";
+            }
+            return "general protection fault or invalid instruction (opcode 0x" + Integer.toHexString(b0) + ")";
+        } catch (GuestMemory.OutOfRangeException e) {
+            return "instruction pointer outside guest memory";
+        }
+    }
+}

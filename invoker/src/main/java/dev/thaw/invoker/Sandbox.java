@@ -1,0 +1,140 @@
+package dev.thaw.invoker;
+
+import dev.thaw.invoker.snapshot.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One snapshot, ready to invoke: every invocation runs in its own instance of the snapshot,
+ * taken from a pool of warm VM shells spread over the engine's runner threads.
+ * Thread-safe.
+ */
+public final class Sandbox implements AutoCloseable {
+    private final Engine engine;
+    private final Snapshot snapshot;
+    private final AtomicIntegerArray idleByRunner;
+    private final Stats stats = new Stats();
+    private volatile int maxIdlePerRunner;
+    private volatile boolean closed;
+
+    /** Counters of this sandbox's pool. */
+    public static final class Stats {
+        final AtomicLong created = new AtomicLong();
+        final AtomicLong discarded = new AtomicLong();
+        final AtomicInteger idle = new AtomicInteger();
+
+        /** VMs created from the snapshot so far. */
+        public long created() {
+            return created.get();
+        }
+
+        /** Shells thrown away after a timeout, crash or ABI violation. */
+        public long discarded() {
+            return discarded.get();
+        }
+
+        /** Warm shells waiting for an invocation now. */
+        public int idle() {
+            return idle.get();
+        }
+    }
+
+    Sandbox(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
+        this.engine = engine;
+        this.snapshot = snapshot;
+        this.idleByRunner = new AtomicIntegerArray(engine.runnerCount());
+        this.maxIdlePerRunner = maxIdlePerRunner;
+    }
+
+    /** Runs one invocation and waits for it. */
+    public Result invoke(byte[] input, Limits limits) {
+        try {
+            return submit(input, limits).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an invocation", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new CompletionException(e.getCause());
+        }
+    }
+
+    /** Queues one invocation on the least loaded runner, preferring one with a warm shell. */
+    public CompletableFuture<Result> submit(byte[] input, Limits limits) {
+        if (closed) {
+            throw new IllegalStateException("sandbox " + snapshot.directory() + " is closed");
+        }
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        engine.pickRunner(this).submit(new Runner.Task.Invoke(this, input.clone(), limits, System.nanoTime(), result));
+        return result;
+    }
+
+    /** Creates {@code shells} warm shells now, spread over the runners, and keeps them. */
+    public void prewarm(int shells) {
+        int runners = engine.runnerCount();
+        int perRunner = (shells + runners - 1) / runners;
+        if (perRunner > maxIdlePerRunner) {
+            maxIdlePerRunner = perRunner;
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (int r = 0; r < runners && shells > 0; r++) {
+            int n = Math.min(perRunner, shells);
+            shells -= n;
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            engine.runner(r).submit(new Runner.Task.Prewarm(this, n, f));
+            done.add(f);
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    int maxIdlePerRunner() {
+        return maxIdlePerRunner;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    int idleOn(int runner) {
+        return idleByRunner.get(runner);
+    }
+
+    void idleChanged(int runner, int delta) {
+        idleByRunner.addAndGet(runner, delta);
+        stats.idle.addAndGet(delta);
+    }
+
+    /** Closes every shell of this sandbox, then the snapshot. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CountDownLatch evicted = new CountDownLatch(engine.runnerCount());
+        for (int r = 0; r < engine.runnerCount(); r++) {
+            engine.runner(r).submit(new Runner.Task.Evict(this, evicted));
+        }
+        try {
+            evicted.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        engine.forget(this);
+        snapshot.close();
+    }
+}

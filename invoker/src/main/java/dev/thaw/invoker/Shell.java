@@ -1,0 +1,208 @@
+package dev.thaw.invoker;
+
+import static dev.thaw.invoker.kvm.KvmStructs.offset;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.thaw.invoker.abi.Abi;
+import dev.thaw.invoker.abi.Hypercall;
+import dev.thaw.invoker.kvm.GuestMemory;
+import dev.thaw.invoker.kvm.Kvm;
+import dev.thaw.invoker.kvm.Mapping;
+import dev.thaw.invoker.kvm.Vcpu;
+import dev.thaw.invoker.kvm.Vm;
+import dev.thaw.invoker.snapshot.Snapshot;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Instant;
+
+/**
+ * One VM instantiated from a snapshot: guest RAM is the snapshot's memory file mapped
+ * copy-on-write, the vCPU stopped in the guest's recv hypercall. It serves one invocation at
+ * a time and is reset to the snapshot between them.
+ *
+ * <p>vCPU state, in the order it is restored:
+ * <ol>
+ * <li>On creation: CPUID (from {@link Kvm}), kvm_sregs (mode, paging, segments, FS base),
+ *     kvm_regs, kvm_fpu, and the signal mask used inside KVM_RUN.</li>
+ * <li>Before every run: kvm_regs and kvm_sregs through the kvm_run page (sync regs).</li>
+ * <li>The x87/SSE state is restored by the guest itself: the first instruction after the
+ *     recv hypercall is an FXRSTOR of the state saved at the snapshot point. CR4.OSXSAVE is
+ *     off, so that is all the FPU state a guest has.</li>
+ * </ol>
+ * Nothing else can change at CPL3: MSRs and debug registers need CPL0, there is no local
+ * APIC or timer, and a shell whose guest stopped any other way than a clean exit hypercall
+ * is discarded, never reset.
+ *
+ * <p>Reset: KVM's dirty log names the pages the guest wrote; each is copied back from the
+ * snapshot's shared read-only mapping, as are the pages the host wrote (the request). A
+ * copied-back page stays a private page of this shell, so the next write to it costs only
+ * KVM's write-protection fault (about 4 us here) instead of a fresh copy-on-write fault
+ * (about 8 us). Past {@link #COPY_BACK_LIMIT} dirty pages the rest are dropped instead, so
+ * an invocation that touched a lot of memory does not leave it all pinned in an idle shell.
+ */
+final class Shell implements AutoCloseable {
+    static final int COPY_BACK_LIMIT = 1024;
+    private static final long PAGE = 4096;
+    private static final long RECV_LEN = offset(Abi.RECV, "len");
+
+    private final Snapshot snapshot;
+    private final Mapping ram;
+    private final GuestMemory memory;
+    private final Vm vm;
+    private final Vcpu vcpu;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment dirtyBitmap;
+    private final int[] dirty;
+    private int dirtyCount;
+    private long requestBytes; // host-written bytes at recv.buf in the current invocation
+    private int served;
+    private boolean broken;
+
+    private Shell(Snapshot snapshot, Mapping ram, Vm vm, Vcpu vcpu) {
+        this.snapshot = snapshot;
+        this.ram = ram;
+        this.memory = new GuestMemory(ram.segment());
+        this.vm = vm;
+        this.vcpu = vcpu;
+        long pages = snapshot.memorySize() / PAGE;
+        this.dirtyBitmap = arena.allocate((pages + 63) / 64 * 8, 8);
+        this.dirty = new int[(int) pages];
+    }
+
+    /** A new VM at the snapshot point; {@code runMask} is the runner thread's KVM_RUN signal mask. */
+    static Shell create(Kvm kvm, Snapshot snapshot, MemorySegment runMask) {
+        Mapping ram = Mapping.copyOnWrite(snapshot.memoryFile(), snapshot.memorySize());
+        Vm vm = null;
+        Vcpu vcpu = null;
+        try {
+            vm = kvm.createVm();
+            vm.mapMemory(0, 0, ram.segment(), true);
+            vcpu = vm.createVcpu(0);
+            vcpu.setSregs(snapshot.sregs());
+            vcpu.setRegs(snapshot.regs());
+            vcpu.setFpu(snapshot.fpu());
+            vcpu.setSignalMask(runMask);
+            return new Shell(snapshot, ram, vm, vcpu);
+        } catch (RuntimeException e) {
+            if (vcpu != null) {
+                vcpu.close();
+            }
+            if (vm != null) {
+                vm.close();
+            }
+            ram.close();
+            throw e;
+        }
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    boolean warm() {
+        return served > 0;
+    }
+
+    boolean broken() {
+        return broken;
+    }
+
+    void markBroken() {
+        broken = true;
+    }
+
+    GuestMemory memory() {
+        return memory;
+    }
+
+    /** Room for the request in the guest. */
+    long inputCapacity() {
+        return snapshot.recv().cap();
+    }
+
+    /**
+     * Writes the request and this resume's clocks and entropy into the guest, the answer to
+     * the recv it waits in. The caller checked the size against {@link #inputCapacity()}.
+     */
+    void deliver(byte[] input, byte[] entropy, long tscKhz) {
+        Hypercall.Recv recv = snapshot.recv();
+        MemorySegment buf = ram.segment().asSlice(recv.buf(), input.length);
+        MemorySegment.copy(input, 0, buf, JAVA_BYTE, 0, input.length);
+        requestBytes = input.length;
+        MemorySegment reply = ram.segment().asSlice(recv.args() + RECV_LEN, Abi.RECV.byteSize() - RECV_LEN);
+        Instant now = Instant.now();
+        reply.set(JAVA_LONG_UNALIGNED, 0, input.length);
+        reply.set(JAVA_LONG_UNALIGNED, 8, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        reply.set(JAVA_LONG_UNALIGNED, 16, System.nanoTime());
+        reply.set(JAVA_LONG_UNALIGNED, 24, tscKhz);
+        MemorySegment.copy(entropy, 0, reply, JAVA_BYTE, 32, 32);
+        vcpu.loadOnEntry(snapshot.regs(), snapshot.sregs());
+    }
+
+    /** Runs the guest to its next stop. */
+    GuestRun.Stop run(GuestRun guestRun) {
+        served++;
+        GuestRun.Stop stop = guestRun.run();
+        if (!(stop instanceof GuestRun.Stop.Exited)) {
+            broken = true; // never reuse a guest that stopped any other way
+        }
+        return stop;
+    }
+
+    GuestRun newRun(long deadline, Output output) {
+        return new GuestRun(vcpu, memory, deadline, output);
+    }
+
+    /** Collects the pages the guest wrote in this invocation; returns how many. */
+    int collectDirtyPages() {
+        vm.dirtyLog(0, dirtyBitmap);
+        int n = 0;
+        long words = dirtyBitmap.byteSize() / 8;
+        for (long w = 0; w < words; w++) {
+            long bits = dirtyBitmap.getAtIndex(JAVA_LONG, w);
+            while (bits != 0) {
+                dirty[n++] = (int) (w * 64 + Long.numberOfTrailingZeros(bits));
+                bits &= bits - 1;
+            }
+        }
+        dirtyCount = n;
+        return n;
+    }
+
+    /** Returns the memory to the snapshot's content (call {@link #collectDirtyPages()} first). */
+    void reset() {
+        MemorySegment pristine = snapshot.pristine();
+        MemorySegment live = ram.segment();
+        for (int i = 0; i < dirtyCount; i++) {
+            long at = dirty[i] * PAGE;
+            if (i < COPY_BACK_LIMIT) {
+                MemorySegment.copy(pristine, at, live, at, PAGE);
+            } else {
+                ram.drop(at, PAGE);
+            }
+        }
+        dirtyCount = 0;
+        Hypercall.Recv recv = snapshot.recv();
+        restore(pristine, live, recv.args(), Abi.RECV.byteSize());
+        restore(pristine, live, recv.buf(), requestBytes);
+        requestBytes = 0;
+    }
+
+    private static void restore(MemorySegment pristine, MemorySegment live, long from, long length) {
+        if (length > 0) {
+            long start = from & -PAGE;
+            long end = (from + length + PAGE - 1) & -PAGE;
+            MemorySegment.copy(pristine, start, live, start, end - start);
+        }
+    }
+
+    @Override
+    public void close() {
+        vcpu.close();
+        vm.close();
+        ram.close();
+        arena.close();
+    }
+}

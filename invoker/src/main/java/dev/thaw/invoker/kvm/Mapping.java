@@ -1,0 +1,73 @@
+package dev.thaw.invoker.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/** A region of host memory from mmap, unmapped on close. Guest RAM lives in one of these. */
+public final class Mapping implements AutoCloseable {
+    private final MemorySegment segment;
+    private boolean closed;
+
+    private Mapping(MemorySegment segment) {
+        this.segment = segment;
+    }
+
+    /** Zeroed private memory that costs nothing until touched. */
+    public static Mapping anonymous(long size) {
+        return map(size, Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, "anonymous");
+    }
+
+    /** A copy-on-write view of a file: reads share the page cache, writes make private copies. */
+    public static Mapping copyOnWrite(Path file, long size) {
+        return mapFile(file, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE);
+    }
+
+    /** A read-only view of a file, shared with every other mapping of it. */
+    public static Mapping readOnly(Path file, long size) {
+        return mapFile(file, size, Libc.PROT_READ, Libc.MAP_SHARED);
+    }
+
+    private static Mapping mapFile(Path file, long size, int prot, int flags) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = KvmException.check(Libc.open(arena.allocateFrom(file.toString()), Libc.O_CLOEXEC), "open", file.toString());
+        }
+        try {
+            return map(size, prot, flags, fd, file.toString());
+        } finally {
+            Libc.close(fd); // the mapping keeps the file
+        }
+    }
+
+    private static Mapping map(long size, int prot, int flags, int fd, String what) {
+        MemorySegment address = Libc.mmap(size, prot, flags, fd, 0);
+        if (address.address() == Libc.MAP_FAILED) {
+            throw new KvmException("mmap", Libc.errno(), what + ", " + size + " bytes");
+        }
+        return new Mapping(address.reinterpret(size));
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /** Drops pages: anonymous ones read back as zero, copy-on-write ones as the file again. */
+    public void drop(long offset, long length) {
+        KvmException.check(Libc.madvise(segment.asSlice(offset, length), length, Libc.MADV_DONTNEED),
+                "madvise(MADV_DONTNEED)", "offset " + offset);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Libc.munmap(segment, segment.byteSize());
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.thaw.invoker.snapshot;
+
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_REGS;
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_SREGS;
+import static dev.thaw.invoker.kvm.KvmStructs.offset;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.thaw.invoker.abi.Abi;
+import dev.thaw.invoker.abi.AbiViolation;
+import dev.thaw.invoker.abi.Hypercall;
+import dev.thaw.invoker.kvm.GuestMemory;
+import dev.thaw.invoker.kvm.Mapping;
+import dev.thaw.invoker.machine.EntryState;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A snapshot loaded and checked, ready to be instantiated many times. It keeps one
+ * read-only, shared mapping of the memory file: the pristine image that resets copy from.
+ * Everything taken from the snapshot's memory here was read through the checked accessor.
+ */
+public final class Snapshot implements AutoCloseable {
+    private static final byte OUT_DX_EAX = (byte) 0xef;
+
+    private final Path dir;
+    private final SnapshotState state;
+    private final Mapping pristine;
+    private final Hypercall.Recv recv;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment regs;
+    private final MemorySegment sregs;
+    private final MemorySegment fpu;
+
+    private Snapshot(Path dir, SnapshotState state, Mapping pristine, Hypercall.Recv recv) {
+        this.dir = dir;
+        this.state = state;
+        this.pristine = pristine;
+        this.recv = recv;
+        this.regs = arena.allocate(KVM_REGS);
+        this.sregs = arena.allocate(KVM_SREGS);
+        this.fpu = arena.allocate(state.fpu().length, 16);
+        MemorySegment.copy(state.regs(), 0, regs, JAVA_BYTE, 0, state.regs().length);
+        MemorySegment.copy(state.sregs(), 0, sregs, JAVA_BYTE, 0, state.sregs().length);
+        MemorySegment.copy(state.fpu(), 0, fpu, JAVA_BYTE, 0, state.fpu().length);
+        sregs.set(JAVA_LONG, offset(KVM_SREGS, "cr2"), EntryState.CR2_SENTINEL);
+    }
+
+    /**
+     * Loads the snapshot in {@code dir} for a host whose CPU fingerprint is {@code hostCpu}.
+     * Refuses other format versions, other CPUs, and anything inconsistent.
+     */
+    public static Snapshot load(Path dir, String hostCpu) throws SnapshotException {
+        SnapshotState state = SnapshotFormat.readState(dir);
+        if (!state.cpuFingerprint().equals(hostCpu)) {
+            throw new SnapshotException("snapshot " + dir + " was built on a host whose CPU offers other features "
+                    + "(CPU fingerprint " + state.cpuFingerprint() + ", this host " + hostCpu
+                    + "); snapshots are per host: rebuild it here");
+        }
+        Path memoryFile = dir.resolve(SnapshotFormat.MEMORY_FILE);
+        try {
+            if (!Files.isRegularFile(memoryFile) || Files.size(memoryFile) != state.memorySize()) {
+                throw new SnapshotException("snapshot " + dir + ": memory file missing or not " + state.memorySize() + " bytes");
+            }
+        } catch (IOException e) {
+            throw new SnapshotException("snapshot " + dir + ": " + e.getMessage(), e);
+        }
+        Mapping pristine = Mapping.readOnly(memoryFile, state.memorySize());
+        try {
+            GuestMemory memory = new GuestMemory(pristine.segment());
+            Hypercall.Recv recv = checkedRecv(memory, state, dir);
+            return new Snapshot(dir, state, pristine, recv);
+        } catch (SnapshotException | RuntimeException e) {
+            pristine.close();
+            throw e;
+        }
+    }
+
+    /** The guest must be stopped just past a recv hypercall whose buffer lies in its memory. */
+    private static Hypercall.Recv checkedRecv(GuestMemory memory, SnapshotState state, Path dir) throws SnapshotException {
+        try {
+            long rip = MemorySegment.ofArray(state.regs()).get(JAVA_LONG_UNALIGNED, offset(KVM_REGS, "rip"));
+            if (memory.readByte(rip - 1) != OUT_DX_EAX) {
+                throw new SnapshotException("snapshot " + dir + " is not stopped after a hypercall");
+            }
+            if (!(Hypercall.decode(Abi.HC_RECV, state.recvArgs(), memory) instanceof Hypercall.Recv recv)) {
+                throw new AssertionError();
+            }
+            memory.slice(recv.buf(), recv.cap());
+            memory.slice(recv.args(), Abi.RECV.byteSize());
+            return recv;
+        } catch (GuestMemory.OutOfRangeException | AbiViolation e) {
+            throw new SnapshotException("snapshot " + dir + " is inconsistent: " + e.getMessage(), e);
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public Path memoryFile() {
+        return dir.resolve(SnapshotFormat.MEMORY_FILE);
+    }
+
+    public long memorySize() {
+        return state.memorySize();
+    }
+
+    /** The request buffer and reply struct of the recv the snapshot waits in. */
+    public Hypercall.Recv recv() {
+        return recv;
+    }
+
+    /** The memory as it was at the snapshot point; read-only. */
+    public MemorySegment pristine() {
+        return pristine.segment();
+    }
+
+    /** kvm_regs at the snapshot point. */
+    public MemorySegment regs() {
+        return regs;
+    }
+
+    /** kvm_sregs at the snapshot point, with CR2 set to the entry sentinel. */
+    public MemorySegment sregs() {
+        return sregs;
+    }
+
+    public MemorySegment fpu() {
+        return fpu;
+    }
+
+    @Override
+    public void close() {
+        pristine.close();
+        arena.close();
+    }
+}

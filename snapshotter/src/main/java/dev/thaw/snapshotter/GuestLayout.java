@@ -1,0 +1,81 @@
+package dev.thaw.snapshotter;
+
+import dev.thaw.invoker.abi.Abi;
+import dev.thaw.invoker.machine.PagePermission;
+import dev.thaw.invoker.machine.PageTables;
+import dev.thaw.invoker.machine.Tss;
+
+/**
+ * Where everything lives in guest memory (guest-virtual == guest-physical):
+ * <pre>
+ *   0x0000  -           null page, unmapped: a null dereference faults
+ *   0x1000  R           struct thaw_boot_info
+ *   0x2000  R           GDT
+ *   0x3000  R           TSS and its I/O permission bitmap (3 pages)
+ *   0x6000  R           page tables (PML4, PDPT, PD, one PT per 2 MiB)
+ *           -           unmapped up to the image
+ *   image   per segment the function (text RX, rodata R, data and bss RW)
+ *   heap    RW          brk grows up from the image's end ... mmap grows down from mmap_top
+ *           -           one unmapped page
+ *   io      RW          the I/O arena: request in, output records out
+ *           -           64 KiB unmapped: the stack guard
+ *   stack   RW          up to the end of RAM
+ * </pre>
+ * Everything that is not code is not executable. The VMM's own structures are read-only
+ * to the guest, which runs at CPL3 and so cannot change its own page tables or GDT.
+ */
+public record GuestLayout(long memorySize, long imageStart, long imageEnd, long heapStart, long mmapTop,
+                          long ioBase, long ioSize, long stackLow, long stackHigh) {
+
+    /** Bump when the layout changes: it is part of every snapshot's address. */
+    public static final int VERSION = 1;
+    public static final long PAGE = 4096;
+    public static final long BOOT_INFO = Abi.BOOT_INFO_ADDR;
+    public static final long GDT = 0x2000;
+    public static final long TSS = 0x3000;
+    public static final long PAGE_TABLES = 0x6000;
+    public static final long STACK_GUARD = 64 * 1024;
+    public static final long STACK_SIZE = 1024 * 1024;
+    public static final long MIN_HEAP = 1024 * 1024;
+
+    /** Lays out {@code memoryMb} MiB of RAM around an image occupying [imageStart, imageEnd). */
+    public static GuestLayout of(int memoryMb, long imageStart, long imageEnd) throws ElfImage.InvalidElfException {
+        long memory = (long) memoryMb * 1024 * 1024;
+        long tablesEnd = PAGE_TABLES + PageTables.size(memory);
+        if (imageStart < tablesEnd) {
+            throw new ElfImage.InvalidElfException("the binary starts at 0x" + Long.toHexString(imageStart)
+                    + ", inside the VMM's area below 0x" + Long.toHexString(tablesEnd) + " (link it with thaw-cc)");
+        }
+        long ioSize = Math.clamp(memory / 8, 1024 * 1024, 64 * 1024 * 1024);
+        long stackHigh = memory;
+        long stackLow = stackHigh - STACK_SIZE;
+        long ioBase = stackLow - STACK_GUARD - ioSize;
+        long mmapTop = ioBase - PAGE;
+        long heapStart = pageUp(imageEnd);
+        if (imageEnd > memory || mmapTop - heapStart < MIN_HEAP) {
+            throw new ElfImage.InvalidElfException("the binary (up to 0x" + Long.toHexString(imageEnd)
+                    + ") does not leave room for heap, I/O and stack in " + memoryMb + " MiB; raise memory_mb");
+        }
+        return new GuestLayout(memory, imageStart, imageEnd, heapStart, mmapTop, ioBase, ioSize, stackLow, stackHigh);
+    }
+
+    static long pageUp(long x) {
+        return (x + PAGE - 1) & -PAGE;
+    }
+
+    /** Permissions of the pages that are not the image's (the image's come from its segments). */
+    public PagePermission permissionOutsideImage(long address) {
+        if (address == BOOT_INFO || address == GDT || address >= TSS && address < TSS + Tss.SIZE) {
+            return PagePermission.READ;
+        }
+        if (address >= PAGE_TABLES && address < PAGE_TABLES + PageTables.size(memorySize)) {
+            return PagePermission.READ;
+        }
+        if (address >= heapStart && address < mmapTop
+                || address >= ioBase && address < ioBase + ioSize
+                || address >= stackLow && address < stackHigh) {
+            return PagePermission.READ_WRITE;
+        }
+        return PagePermission.NONE;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.thaw.snapshotter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * A function's manifest, {@code function.json}:
+ * <pre>
+ * {
+ *   "name": "hello",            // required: [a-z][a-z0-9-]{0,62}
+ *   "runtime": "c",             // "c": compile "sources" with thaw-cc; "elf": run "binary" as is
+ *   "memory_mb": 64,            // guest RAM, 8..1024 (default 64)
+ *   "timeout_ms": 5000,         // per invocation (default 5000)
+ *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB)
+ *   "sources": ["main.c"],      // runtime c: default all *.c files next to the manifest
+ *   "cflags": ["-O2"],          // runtime c: default ["-O2"]
+ *   "binary": "fn.elf",         // runtime elf: a static binary linked with thaw-cc
+ *   "env": {"KEY": "value"},    // the function's environment
+ *   "public": false             // invokable without a token (used by the gateway)
+ * }
+ * </pre>
+ * Every error names the field and the reason.
+ */
+public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs, long maxOutputBytes,
+                       List<String> sources, List<String> cflags, String binary, Map<String, String> env,
+                       boolean isPublic) {
+
+    public enum Runtime { C, ELF }
+
+    public static final String FILE = "function.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
+    private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
+            "max_output_bytes", "sources", "cflags", "binary", "env", "public");
+
+    /** A manifest that cannot be used, with the field at fault. */
+    public static final class InvalidManifestException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String field;
+
+        public InvalidManifestException(String field, String reason) {
+            super(field.isEmpty() ? "manifest: " + reason : "manifest field '" + field + "': " + reason);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    public static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /** Reads {@code dir/function.json}; fills in the default sources from the directory. */
+    public static Manifest load(Path dir) throws InvalidManifestException, IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidManifestException("", "no " + FILE + " in " + dir);
+        }
+        Manifest m = parse(Files.readString(file));
+        if (m.runtime == Runtime.C && m.sources.isEmpty()) {
+            List<String> found = new ArrayList<>();
+            try (var files = Files.list(dir)) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".c")).sorted().forEach(found::add);
+            }
+            if (found.isEmpty()) {
+                throw new InvalidManifestException("sources", "none given and no .c file in " + dir);
+            }
+            m = new Manifest(m.name, m.runtime, m.memoryMb, m.timeoutMs, m.maxOutputBytes, List.copyOf(found),
+                    m.cflags, m.binary, m.env, m.isPublic);
+        }
+        return m;
+    }
+
+    public static Manifest parse(String json) throws InvalidManifestException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new InvalidManifestException("", "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidManifestException("", "must be a JSON object");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) {
+                throw new InvalidManifestException(f, "unknown field (known: "
+                        + String.join(", ", new TreeSet<>(FIELDS)) + ")");
+            }
+        }
+        String name = text(root, "name", null);
+        if (!validName(name)) {
+            throw new InvalidManifestException("name", "must match [a-z][a-z0-9-]{0,62}, got "
+                    + (name == null ? "nothing" : "'" + name + "'"));
+        }
+        String runtimeText = text(root, "runtime", "c");
+        Runtime runtime = switch (runtimeText) {
+            case "c" -> Runtime.C;
+            case "elf" -> Runtime.ELF;
+            default -> throw new InvalidManifestException("runtime", "must be \"c\" or \"elf\", got \"" + runtimeText + "\"");
+        };
+        int memory = (int) number(root, "memory_mb", 64, 8, 1024);
+        int timeout = (int) number(root, "timeout_ms", 5000, 1, 900_000);
+        long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, 1L << 30);
+        List<String> sources = files(root, "sources");
+        List<String> cflags = strings(root, "cflags", List.of("-O2"));
+        String binary = text(root, "binary", null);
+        if (binary != null && !RELATIVE_FILE.matcher(binary).matches() || binary != null && binary.contains("..")) {
+            throw new InvalidManifestException("binary", "must be a relative file name inside the function, got '" + binary + "'");
+        }
+        if (runtime == Runtime.ELF && binary == null) {
+            throw new InvalidManifestException("binary", "required when runtime is \"elf\"");
+        }
+        if (runtime == Runtime.C && binary != null) {
+            throw new InvalidManifestException("binary", "only for runtime \"elf\"; runtime \"c\" compiles sources");
+        }
+        for (String flag : cflags) {
+            if (!flag.startsWith("-") || flag.startsWith("-o") || flag.equals("-c") || flag.startsWith("-specs")
+                    || flag.startsWith("-B") || flag.startsWith("-wrapper") || flag.startsWith("-fplugin")) {
+                throw new InvalidManifestException("cflags", "'" + flag + "' is not an allowed compiler option");
+            }
+        }
+        Map<String, String> env = env(root);
+        JsonNode pub = root.get("public");
+        if (pub != null && !pub.isBoolean()) {
+            throw new InvalidManifestException("public", "must be true or false");
+        }
+        return new Manifest(name, runtime, memory, timeout, maxOutput, sources, cflags, binary, env,
+                pub != null && pub.booleanValue());
+    }
+
+    private static String text(JsonNode root, String field, String fallback) throws InvalidManifestException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isTextual()) {
+            throw new InvalidManifestException(field, "must be a string");
+        }
+        return n.textValue();
+    }
+
+    private static long number(JsonNode root, String field, long fallback, long min, long max)
+            throws InvalidManifestException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
+            throw new InvalidManifestException(field, "must be a whole number from " + min + " to " + max + ", got " + n);
+        }
+        return n.longValue();
+    }
+
+    private static List<String> strings(JsonNode root, String field, List<String> fallback)
+            throws InvalidManifestException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isArray()) {
+            throw new InvalidManifestException(field, "must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) {
+                throw new InvalidManifestException(field, "must be an array of strings");
+            }
+            out.add(e.textValue());
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> files(JsonNode root, String field) throws InvalidManifestException {
+        List<String> names = strings(root, field, List.of());
+        for (String f : names) {
+            if (!RELATIVE_FILE.matcher(f).matches() || f.contains("..")) {
+                throw new InvalidManifestException(field, "'" + f + "' is not a relative file name inside the function");
+            }
+        }
+        return names;
+    }
+
+    private static Map<String, String> env(JsonNode root) throws InvalidManifestException {
+        JsonNode n = root.get("env");
+        if (n == null || n.isNull()) {
+            return Map.of();
+        }
+        if (!n.isObject()) {
+            throw new InvalidManifestException("env", "must be an object of string values");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!ENV_KEY.matcher(e.getKey()).matches()) {
+                throw new InvalidManifestException("env", "'" + e.getKey() + "' is not a valid variable name");
+            }
+            if (!e.getValue().isTextual()) {
+                throw new InvalidManifestException("env", "value of '" + e.getKey() + "' must be a string");
+            }
+            env.put(e.getKey(), e.getValue().textValue());
+        }
+        return Map.copyOf(new TreeMap<>(env));
+    }
+
+    /**
+     * The fields that shape the booted guest (its memory, argv[0], environment), as canonical
+     * JSON: part of the snapshot's address. Limits (timeout, output, public) are not, so
+     * changing them needs no new snapshot.
+     */
+    public String bootJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.putPOJO("env", new TreeMap<>(env));
+        o.put("memory_mb", memoryMb);
+        o.put("name", name);
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+/* The request, the output and the end of an invocation.
+ *
+ * The I/O arena (boot_info()->io_base, io_size) is laid out so that a small invocation
+ * touches a single page of it:
+ *
+ *   io_base            struct thaw_recv     the host fills it on every resume
+ *   io_base + 128      the request          written by the host before the resume
+ *   after the request  output records       stdout, stderr and log lines, back to back
+ *
+ * Output leaves with the final THAW_HC_EXIT; only when the arena is full does a
+ * THAW_HC_FLUSH hand it over early. Writes are function calls, so they cost no exit.
+ */
+#include <errno.h>
+#include <string.h>
+#include "libos.h"
+
+#define IO_HEADER 128ul
+
+static struct {
+    int resumed;              /* 0 in the snapshot: the request has not arrived yet */
+    const char *in;
+    size_t in_len, in_pos;
+    char *out_start, *out_pos, *out_end;
+    char *last;               /* header of the record the next write may extend, or 0 */
+    uint32_t last_stream, last_len;
+} io;
+
+/* The FPU/SSE state at the snapshot point. Every resume reloads it before any function
+ * code runs, so no invocation sees the x87/SSE registers another one left behind. The
+ * host restores memory and general registers; it skips KVM_SET_FPU, which costs about
+ * 4 us here, because the guest cannot enable any FPU state beyond what FXRSTOR covers. */
+static uint8_t fpu_image[512] __attribute__((aligned(16)));
+
+const struct thaw_recv *io_request(void)
+{
+    return (const struct thaw_recv *)boot_info()->io_base;
+}
+
+void io_await_request(void)
+{
+    if (io.resumed)
+        return;
+    const struct thaw_boot_info *b = boot_info();
+    struct thaw_recv *r = (struct thaw_recv *)b->io_base;
+    r->buf = b->io_base + IO_HEADER;
+    r->cap = b->io_size - IO_HEADER - PAGE_SIZE; /* leave output at least a page */
+    r->len = 0;
+    /* The snapshot point. The VMM saves the guest at this `out` with RIP on the FXRSTOR
+     * that follows it; every invocation starts there. */
+    __asm__ __volatile__("fxsave64 (%[img])\n\t"
+                         "outl %%eax, %%dx\n\t"
+                         "fxrstor64 (%[img])"
+                         : : "a"((uint32_t)(uintptr_t)r), "d"(THAW_HC_RECV), [img] "r"(fpu_image)
+                         : "memory");
+    size_t len = r->len <= r->cap ? r->len : r->cap; /* the host checked it; be safe anyway */
+    io.resumed = 1;
+    io.in = (const char *)r->buf;
+    io.in_len = len;
+    io.in_pos = 0;
+    io.out_start = io.out_pos = (char *)((r->buf + len + 15) & ~15ul);
+    io.out_end = (char *)(b->io_base + b->io_size);
+    io.last = 0;
+    clock_resumed(r);
+    random_resumed(r);
+}
+
+long io_read(int fd, void *buf, size_t len)
+{
+    if (fd != 0)
+        return -EBADF;
+    io_await_request();
+    size_t left = io.in_len - io.in_pos;
+    size_t n = len < left ? len : left;
+    memcpy(buf, io.in + io.in_pos, n);
+    io.in_pos += n;
+    return (long)n;
+}
+
+static void flush(void)
+{
+    if (io.out_pos == io.out_start)
+        return;
+    struct thaw_flush f = { (uintptr_t)io.out_start, (uint64_t)(io.out_pos - io.out_start) };
+    hypercall(THAW_HC_FLUSH, &f);
+    io.out_pos = io.out_start;
+    io.last = 0;
+}
+
+static void put_header(char *at, uint32_t stream, uint32_t len)
+{
+    struct thaw_record h = { stream, len };
+    memcpy(at, &h, sizeof h);
+}
+
+/* Appends bytes to the output; extends the previous record when it has the same stream. */
+static void append(uint32_t stream, const char *p, size_t n, int extend)
+{
+    for (;;) {
+        if (!(extend && io.last && io.last_stream == stream)) {
+            if ((size_t)(io.out_end - io.out_pos) <= sizeof(struct thaw_record))
+                flush();
+            io.last = io.out_pos;
+            io.last_stream = stream;
+            io.last_len = 0;
+            io.out_pos += sizeof(struct thaw_record);
+        }
+        size_t room = (size_t)(io.out_end - io.out_pos);
+        size_t take = n < room ? n : room;
+        memcpy(io.out_pos, p, take);
+        io.out_pos += take;
+        io.last_len += (uint32_t)take;
+        put_header(io.last, stream, io.last_len);
+        p += take;
+        n -= take;
+        if (!n)
+            return;
+        flush();
+        extend = 0;
+    }
+}
+
+long io_write(int fd, const void *buf, size_t len)
+{
+    if (fd != 1 && fd != 2)
+        return -EBADF;
+    io_await_request();
+    append(fd == 1 ? THAW_STREAM_STDOUT : THAW_STREAM_STDERR, buf, len, 1);
+    return (long)len;
+}
+
+void io_log(const char *msg, size_t len)
+{
+    io_await_request();
+    append(THAW_STREAM_LOG, msg, len, 0);
+}
+
+_Noreturn void io_exit(int status, int signal)
+{
+    io_await_request();
+    struct thaw_exit e = {
+        (uintptr_t)io.out_start, (uint64_t)(io.out_pos - io.out_start), status & 0xff, signal,
+    };
+    hypercall(THAW_HC_EXIT, &e);
+    for (;;)
+        __builtin_trap(); /* the host never resumes an exited guest */
+}
