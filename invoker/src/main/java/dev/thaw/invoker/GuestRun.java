@@ -154,11 +154,33 @@ final class GuestRun {
             long rsp = regs.get(JAVA_LONG, offset(KVM_REGS, "rsp"));
             long cr2 = sregs.get(JAVA_LONG, offset(KVM_SREGS, "cr2"));
             String where = "guest crashed at rip=0x" + Long.toHexString(rip);
+            String syscall = systemCallHint(rip, regs.get(JAVA_LONG, offset(KVM_REGS, "rcx")));
+            if (syscall != null) {
+                return where + ": " + syscall;
+            }
             if (cr2 != EntryState.CR2_SENTINEL) {
                 return where + ": page fault at address 0x" + Long.toHexString(cr2) + " (" + explainAddress(cr2, rsp) + ")";
             }
             return where + ": " + instructionHint(rip);
         }
+    }
+
+    /**
+     * On PVM a CPL3 {@code syscall} is delivered to the guest kernel entry (LSTAR, 0 here), so
+     * the guest faults at address 0 with RCX holding the address after the instruction. On
+     * VMX/SVM it raises #UD at the instruction itself (EFER.SCE is off), found by
+     * {@link #instructionHint}.
+     */
+    private String systemCallHint(long rip, long rcx) {
+        try {
+            if (rip == 0 && rcx >= 2 && memory.readByte(rcx - 2) == 0x0f && memory.readByte(rcx - 1) == 0x05) {
+                return "a system call instruction at 0x" + Long.toHexString(rcx - 2)
+                        + "; Thaw functions must be built with thaw-cc";
+            }
+        } catch (GuestMemory.OutOfRangeException e) {
+            // not a system call then
+        }
+        return null;
     }
 
     private String explainAddress(long address, long rsp) {
@@ -193,7 +215,7 @@ final class GuestRun {
                 return "int3 breakpoint";
             }
             if (b0 == 0x0f && (b1 == 0x05 || b1 == 0x34)) {
-                return "a system call instruction; Thaw functions must be built with thaw-cc";
+                return "a system call instruction at 0x" + Long.toHexString(rip) + "; Thaw functions must be built with thaw-cc";
             }
             return "general protection fault or invalid instruction (opcode 0x" + Integer.toHexString(b0) + ")";
         } catch (GuestMemory.OutOfRangeException e) {

@@ -131,13 +131,16 @@ final class Runner {
             int dirty = shell.broken() ? 0 : shell.collectDirtyPages();
             Timings timings = new Timings(start - task.submitted(), runEnd - runStart, runEnd - task.submitted(),
                     run.exits(), dirty, warm);
+            if (shell.broken()) {
+                sandbox.stats().discarded.incrementAndGet();
+            }
             task.result().complete(Outcomes.of(stop, output, task.limits(), timings));
         } catch (KvmException | IllegalStateException | IndexOutOfBoundsException e) {
             shell.markBroken();
+            sandbox.stats().discarded.incrementAndGet();
             task.result().completeExceptionally(e);
         }
         if (shell.broken()) {
-            sandbox.stats().discarded.incrementAndGet();
             engine.closeLater(shell);
         } else {
             shell.reset();

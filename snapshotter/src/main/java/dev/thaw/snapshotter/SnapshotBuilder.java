@@ -23,15 +23,22 @@ import java.util.HexFormat;
  */
 public final class SnapshotBuilder {
     private static final long MAX_BINARY_BYTES = 64L * 1024 * 1024;
-    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a function may initialise before its first read of stdin. */
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(10);
 
     private final Engine engine;
     private final SnapshotStore store;
+    private final Duration bootTimeout;
     private Toolchain toolchain;
 
     public SnapshotBuilder(Engine engine, SnapshotStore store) {
+        this(engine, store, DEFAULT_BOOT_TIMEOUT);
+    }
+
+    public SnapshotBuilder(Engine engine, SnapshotStore store, Duration bootTimeout) {
         this.engine = engine;
         this.store = store;
+        this.bootTimeout = bootTimeout;
     }
 
     /**
@@ -68,7 +75,13 @@ public final class SnapshotBuilder {
                 try {
                     Path out = work.resolve(manifest.name() + ".elf");
                     long t = System.nanoTime();
-                    toolchain().compile(functionDir, manifest.sources(), manifest.cflags(), out);
+                    Toolchain toolchain;
+                    try {
+                        toolchain = toolchain();
+                    } catch (IllegalStateException e) {
+                        throw new BuildException(BuildException.Stage.HOST, e.getMessage(), e);
+                    }
+                    toolchain.compile(functionDir, manifest.sources(), manifest.cflags(), out);
                     compileNanos = System.nanoTime() - t;
                     binary = Files.readAllBytes(out);
                 } finally {
@@ -103,7 +116,7 @@ public final class SnapshotBuilder {
         Path staging = null;
         try {
             staging = store.staging(key);
-            BootReport report = engine.boot(image, staging, BOOT_TIMEOUT);
+            BootReport report = engine.boot(image, staging, bootTimeout);
             Files.write(staging.resolve("function.elf"), binary);
             Files.writeString(staging.resolve("manifest.json"), manifest.bootJson());
             Path dir = store.publish(staging, key);

@@ -70,7 +70,9 @@ public final class Toolchain {
         command.add("-o");
         command.add(output.toAbsolutePath().toString());
         command.addAll(sources);
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("LC_ALL", "C"); // plain ASCII quotes in the compiler's messages
+        Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         try {

@@ -76,6 +76,7 @@ public final class Kvm implements AutoCloseable {
      * KVM_GET_SUPPORTED_CPUID with the extended FPU state hidden: the guest runs with
      * CR4.OSXSAVE clear, so its whole FPU/SSE state is what FXSAVE/FXRSTOR cover. Hiding
      * XSAVE and AVX tells guest code what is true, the cleared CR4 bit enforces it.
+     * KVM reports the APIC ID of the host CPU the ioctl ran on; the guest's one vCPU has ID 0.
      */
     private MemorySegment guestCpuid() {
         MemorySegment c = arena.allocate(KVM_CPUID2.byteSize() + MAX_CPUID_ENTRIES * ENTRY, 8);
@@ -92,6 +93,13 @@ public final class Kvm implements AutoCloseable {
             }
             if (function == 1) {
                 e.set(JAVA_INT, 20, e.get(JAVA_INT, 20) & ~LEAF1_ECX_HIDDEN);
+                e.set(JAVA_INT, 16, e.get(JAVA_INT, 16) & 0x00ffffff); // initial APIC ID: vCPU 0's, not the host CPU's
+            }
+            if (function == 0xb || function == 0x1f) {
+                e.set(JAVA_INT, 24, 0); // x2APIC ID, likewise
+            }
+            if (function == 0x8000001e) {
+                e.set(JAVA_INT, 12, 0); // extended APIC ID, likewise
             }
             if (function == 7 && index == 0) {
                 e.set(JAVA_INT, 16, e.get(JAVA_INT, 16) & ~LEAF7_EBX_HIDDEN);

@@ -97,10 +97,11 @@ public final class KvmStructs {
             JAVA_LONG.withName("hardware_entry_failure_reason"), JAVA_INT.withName("cpu"), paddingLayout(4));
 
     private static final StructLayout INTERNAL = structLayout(
-            JAVA_INT.withName("suberror"), JAVA_INT.withName("ndata"));
+            JAVA_INT.withName("suberror"), JAVA_INT.withName("ndata"), sequenceLayout(16, JAVA_LONG).withName("data"));
 
+    /** kvm_sync_regs; the VMM does not sync vCPU events, so they stay opaque bytes. */
     private static final StructLayout SYNC_REGS = structLayout(
-            KVM_REGS.withName("regs"), KVM_SREGS.withName("sregs"));
+            KVM_REGS.withName("regs"), KVM_SREGS.withName("sregs"), sequenceLayout(64, JAVA_BYTE).withName("events"));
 
     /** The part of kvm_run the VMM reads and writes (the real struct is longer). */
     public static final StructLayout KVM_RUN = structLayout(

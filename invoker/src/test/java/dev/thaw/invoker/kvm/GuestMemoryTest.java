@@ -1,0 +1,34 @@
+package dev.thaw.invoker.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import org.junit.jupiter.api.Test;
+
+class GuestMemoryTest {
+    private final GuestMemory memory = new GuestMemory(Arena.ofAuto().allocate(8192));
+
+    @Test
+    void acceptsRangesInsideMemoryUpToTheLastByte() throws Exception {
+        memory.write(8190, new byte[] {1, 2});
+        assertArrayEquals(new byte[] {1, 2}, memory.read(8190, 2));
+        assertEquals(0, memory.slice(8192, 0).byteSize());
+        assertEquals(8192, memory.slice(0, 8192).byteSize());
+    }
+
+    @Test
+    void refusesRangesThatLeaveMemoryOrOverflow() {
+        long[][] bad = {
+            {8191, 2}, {8192, 1}, {-1, 1}, {0, -1}, {0, 8193}, {Long.MAX_VALUE, 1}, {1, Long.MAX_VALUE},
+            {0xffff_ffffL, 0x1_0000_0001L}, {-4096, 8192},
+        };
+        for (long[] r : bad) {
+            GuestMemory.OutOfRangeException e = assertThrows(GuestMemory.OutOfRangeException.class,
+                    () -> memory.slice(r[0], r[1]), () -> "range " + r[0] + "+" + r[1]);
+            assertTrue(e.getMessage().contains("outside guest memory"), e.getMessage());
+        }
+    }
+}

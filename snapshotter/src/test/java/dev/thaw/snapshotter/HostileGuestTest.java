@@ -1,0 +1,83 @@
+package dev.thaw.snapshotter;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.invoker.Limits;
+import dev.thaw.invoker.Result;
+import dev.thaw.invoker.Result.Status;
+import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.testing.KvmTest;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A guest that loops, faults, floods or breaks the hypercall ABI ends its own invocation
+ * with a clear error; the host and the pool go on serving.
+ */
+@KvmTest
+class HostileGuestTest {
+    private static final Limits LIMITS = new Limits(Duration.ofMillis(300), 6L << 20);
+    private static Sandbox sandbox;
+
+    @BeforeAll
+    static void open() throws Exception {
+        sandbox = TestSnapshots.open("unikernel-base/tests/hostile");
+    }
+
+    @AfterAll
+    static void close() {
+        sandbox.close();
+    }
+
+    private static Result run(String input) {
+        return sandbox.invoke(input.getBytes(UTF_8), LIMITS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            badptr    | ABI_VIOLATION | flush hypercall arguments: guest range 0xfffff000+16 is outside guest memory
+            badbuf    | ABI_VIOLATION | output records: guest range 0x7ffff000+4096 is outside guest memory
+            badrecord | ABI_VIOLATION | claims 1073741824 bytes, 0 remain
+            port      | ABI_VIOLATION | unknown hypercall port 0x1234
+            in        | ABI_VIOLATION | guest did in of 1 bytes x1 on port 0x7a0
+            recv      | ABI_VIOLATION | asked for a request again in the middle of an invocation
+            setfs     | ABI_VIOLATION | set_fs hypercall with non-canonical base 0x8000000000000000
+            null      | CRASHED       | (null pointer dereference)
+            stack     | CRASHED       | (stack overflow)
+            text      | CRASHED       | (a write to read-only memory, a jump into data, or an unmapped page)
+            hlt       | CRASHED       | hlt, a privileged instruction
+            syscall   | CRASHED       | a system call instruction at 0x
+            trap      | CRASHED       | ud2 (a trap
+            flood     | OUTPUT_LIMIT  | wrote more than its output limit of 6291456 bytes
+            loop      | TIMEOUT       | ran longer than its timeout of 300 ms and was stopped
+            """)
+    void misbehaviourEndsTheInvocationWithAClearErrorAndThePoolServesOn(String what, Status status, String message) {
+        long discarded = sandbox.stats().discarded();
+        long start = System.nanoTime();
+        Result bad = run(what);
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(status, bad.status(), bad::toString);
+        assertTrue(bad.error().contains(message), "error was: " + bad.error());
+        assertTrue(elapsedMs < 2000, "took " + elapsedMs + " ms");
+        assertEquals(discarded + 1, sandbox.stats().discarded(), "the broken shell must be thrown away");
+        Result next = run("ok");
+        assertTrue(next.ok(), next::toString);
+        assertEquals("ok\n", next.stdoutText());
+    }
+
+    @Test
+    void aTimedOutGuestIsStoppedCloseToItsDeadline() {
+        long start = System.nanoTime();
+        Result r = sandbox.invoke("loop".getBytes(UTF_8), new Limits(Duration.ofMillis(100), 1024));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(Status.TIMEOUT, r.status());
+        assertTrue(ms >= 100 && ms < 400, "stopped after " + ms + " ms");
+        assertTrue(run("ok").ok());
+    }
+}

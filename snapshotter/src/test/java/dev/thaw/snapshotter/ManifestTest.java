@@ -1,0 +1,50 @@
+package dev.thaw.snapshotter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ManifestTest {
+    @Test
+    void fillsInDefaults() throws Exception {
+        Manifest m = Manifest.parse("{\"name\": \"hello\"}");
+        assertEquals(Manifest.Runtime.C, m.runtime());
+        assertEquals(64, m.memoryMb());
+        assertEquals(5000, m.timeoutMs());
+        assertEquals(6L << 20, m.maxOutputBytes());
+        assertEquals(List.of("-O2"), m.cflags());
+        assertEquals(Map.of(), m.env());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            `{`                                          | ``                 | not valid JSON
+            `[1]`                                        | ``                 | must be a JSON object
+            `{"name": "Hello"}`                          | name               | must match [a-z][a-z0-9-]{0,62}, got 'Hello'
+            `{}`                                         | name               | got nothing
+            `{"name": "a", "memroy_mb": 1}`              | memroy_mb          | unknown field
+            `{"name": "a", "memory_mb": 4}`              | memory_mb          | must be a whole number from 8 to 1024, got 4
+            `{"name": "a", "memory_mb": "64"}`           | memory_mb          | must be a whole number from 8 to 1024
+            `{"name": "a", "timeout_ms": 0}`             | timeout_ms         | from 1 to 900000
+            `{"name": "a", "runtime": "python"}`         | runtime            | must be "c" or "elf", got "python"
+            `{"name": "a", "runtime": "elf"}`            | binary             | required when runtime is "elf"
+            `{"name": "a", "binary": "x.elf"}`           | binary             | only for runtime "elf"
+            `{"name": "a", "runtime": "elf", "binary": "../x"}` | binary      | must be a relative file name inside the function
+            `{"name": "a", "sources": ["/etc/passwd"]}`  | sources            | is not a relative file name
+            `{"name": "a", "cflags": ["-o/tmp/x"]}`      | cflags             | '-o/tmp/x' is not an allowed compiler option
+            `{"name": "a", "cflags": ["-specs=evil"]}`   | cflags             | not an allowed compiler option
+            `{"name": "a", "env": {"1X": "v"}}`          | env                | '1X' is not a valid variable name
+            `{"name": "a", "env": {"X": 1}}`             | env                | value of 'X' must be a string
+            `{"name": "a", "public": "yes"}`             | public             | must be true or false
+            """)
+    void refusesBadManifestsNamingTheFieldAndTheReason(String json, String field, String reason) {
+        Manifest.InvalidManifestException e = assertThrows(Manifest.InvalidManifestException.class, () -> Manifest.parse(json));
+        assertEquals(field == null ? "" : field, e.field());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+}
