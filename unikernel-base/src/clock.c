@@ -4,39 +4,37 @@
 #include <time.h>
 #include "libos.h"
 
-static uint64_t tsc0, wall0, mono0;
-static uint64_t ns_per_tick_32; /* nanoseconds per TSC tick, 32.32 fixed point */
-
 void clock_resumed(const struct thaw_recv *r)
 {
-    tsc0 = rdtsc();
-    wall0 = r->wall_ns;
-    mono0 = r->mono_ns;
-    uint64_t khz = r->tsc_khz;
-    ns_per_tick_32 = khz ? (1000000ull << 32) / khz : 0;
+    struct libos_state *s = state();
+    s->tsc0 = rdtsc();
+    s->wall0 = r->wall_ns;
+    s->mono0 = r->mono_ns;
+    s->ns_per_tick_32 = r->tsc_khz ? (1000000ull << 32) / r->tsc_khz : 0;
 }
 
-static uint64_t elapsed_ns(void)
+static uint64_t elapsed_ns(const struct libos_state *s)
 {
-    return (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_per_tick_32) >> 32);
+    return (uint64_t)(((unsigned __int128)(rdtsc() - s->tsc0) * s->ns_per_tick_32) >> 32);
 }
 
 uint64_t clock_now_ns(int clock_id, int *ok)
 {
+    const struct libos_state *s = state();
     *ok = 1;
     switch (clock_id) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
     case CLOCK_TAI:
-        return wall0 + elapsed_ns();
+        return s->wall0 + elapsed_ns(s);
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
-        return mono0 + elapsed_ns();
+        return s->mono0 + elapsed_ns(s);
     case CLOCK_PROCESS_CPUTIME_ID:
     case CLOCK_THREAD_CPUTIME_ID:
-        return elapsed_ns(); /* the invocation is the process's whole life */
+        return elapsed_ns(s); /* the invocation is the process's whole life */
     default:
         *ok = 0;
         return 0;

@@ -4,7 +4,8 @@
  * touches a single page of it:
  *
  *   io_base            struct thaw_recv     the host fills it on every resume
- *   io_base + 128      the request          written by the host before the resume
+ *   io_base + 128      struct libos_state   what the library OS changes per invocation
+ *   io_base + 512      the request          written by the host before the resume
  *   after the request  output records       stdout, stderr and log lines, back to back
  *
  * Output leaves with the final THAW_HC_EXIT; only when the arena is full does a
@@ -13,17 +14,6 @@
 #include <errno.h>
 #include <string.h>
 #include "libos.h"
-
-#define IO_HEADER 128ul
-
-static struct {
-    int resumed;              /* 0 in the snapshot: the request has not arrived yet */
-    const char *in;
-    size_t in_len, in_pos;
-    char *out_start, *out_pos, *out_end;
-    char *last;               /* header of the record the next write may extend, or 0 */
-    uint32_t last_stream, last_len;
-} io;
 
 /* The FPU/SSE state at the snapshot point. Every resume reloads it before any function
  * code runs, so no invocation sees the x87/SSE registers another one left behind. The
@@ -38,7 +28,8 @@ const struct thaw_recv *io_request(void)
 
 void io_await_request(void)
 {
-    if (io.resumed)
+    struct libos_state *io = state();
+    if (io->resumed)
         return;
     const struct thaw_boot_info *b = boot_info();
     struct thaw_recv *r = (struct thaw_recv *)b->io_base;
@@ -53,13 +44,13 @@ void io_await_request(void)
                          : : "a"((uint32_t)(uintptr_t)r), "d"(THAW_HC_RECV), [img] "r"(fpu_image)
                          : "memory");
     size_t len = r->len <= r->cap ? r->len : r->cap; /* the host checked it; be safe anyway */
-    io.resumed = 1;
-    io.in = (const char *)r->buf;
-    io.in_len = len;
-    io.in_pos = 0;
-    io.out_start = io.out_pos = (char *)((r->buf + len + 15) & ~15ul);
-    io.out_end = (char *)(b->io_base + b->io_size);
-    io.last = 0;
+    io->resumed = 1;
+    io->in = (const char *)r->buf;
+    io->in_len = len;
+    io->in_pos = 0;
+    io->out_start = io->out_pos = (char *)((r->buf + len + 15) & ~15ul);
+    io->out_end = (char *)(b->io_base + b->io_size);
+    io->last = 0;
     clock_resumed(r);
     random_resumed(r);
 }
@@ -69,21 +60,22 @@ long io_read(int fd, void *buf, size_t len)
     if (fd != 0)
         return -EBADF;
     io_await_request();
-    size_t left = io.in_len - io.in_pos;
+    struct libos_state *io = state();
+    size_t left = io->in_len - io->in_pos;
     size_t n = len < left ? len : left;
-    memcpy(buf, io.in + io.in_pos, n);
-    io.in_pos += n;
+    memcpy(buf, io->in + io->in_pos, n);
+    io->in_pos += n;
     return (long)n;
 }
 
-static void flush(void)
+static void flush(struct libos_state *io)
 {
-    if (io.out_pos == io.out_start)
+    if (io->out_pos == io->out_start)
         return;
-    struct thaw_flush f = { (uintptr_t)io.out_start, (uint64_t)(io.out_pos - io.out_start) };
+    struct thaw_flush f = { (uintptr_t)io->out_start, (uint64_t)(io->out_pos - io->out_start) };
     hypercall(THAW_HC_FLUSH, &f);
-    io.out_pos = io.out_start;
-    io.last = 0;
+    io->out_pos = io->out_start;
+    io->last = 0;
 }
 
 static void put_header(char *at, uint32_t stream, uint32_t len)
@@ -95,26 +87,27 @@ static void put_header(char *at, uint32_t stream, uint32_t len)
 /* Appends bytes to the output; extends the previous record when it has the same stream. */
 static void append(uint32_t stream, const char *p, size_t n, int extend)
 {
+    struct libos_state *io = state();
     for (;;) {
-        if (!(extend && io.last && io.last_stream == stream)) {
-            if ((size_t)(io.out_end - io.out_pos) <= sizeof(struct thaw_record))
-                flush();
-            io.last = io.out_pos;
-            io.last_stream = stream;
-            io.last_len = 0;
-            io.out_pos += sizeof(struct thaw_record);
+        if (!(extend && io->last && io->last_stream == stream)) {
+            if ((size_t)(io->out_end - io->out_pos) <= sizeof(struct thaw_record))
+                flush(io);
+            io->last = io->out_pos;
+            io->last_stream = stream;
+            io->last_len = 0;
+            io->out_pos += sizeof(struct thaw_record);
         }
-        size_t room = (size_t)(io.out_end - io.out_pos);
+        size_t room = (size_t)(io->out_end - io->out_pos);
         size_t take = n < room ? n : room;
-        memcpy(io.out_pos, p, take);
-        io.out_pos += take;
-        io.last_len += (uint32_t)take;
-        put_header(io.last, stream, io.last_len);
+        memcpy(io->out_pos, p, take);
+        io->out_pos += take;
+        io->last_len += (uint32_t)take;
+        put_header(io->last, stream, io->last_len);
         p += take;
         n -= take;
         if (!n)
             return;
-        flush();
+        flush(io);
         extend = 0;
     }
 }
@@ -137,8 +130,9 @@ void io_log(const char *msg, size_t len)
 _Noreturn void io_exit(int status, int signal)
 {
     io_await_request();
+    struct libos_state *io = state();
     struct thaw_exit e = {
-        (uintptr_t)io.out_start, (uint64_t)(io.out_pos - io.out_start), status & 0xff, signal,
+        (uintptr_t)io->out_start, (uint64_t)(io->out_pos - io->out_start), status & 0xff, signal,
     };
     hypercall(THAW_HC_EXIT, &e);
     for (;;)

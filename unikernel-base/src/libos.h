@@ -29,6 +29,38 @@ static inline uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/* What the library OS changes during an invocation, in one place: the first page of the I/O
+ * arena, which the request and the output dirty anyway. Kept anywhere else (.bss), it
+ * would cost every invocation another dirty page to reset. */
+struct libos_state {
+    /* io.c */
+    int resumed;                 /* 0 in the snapshot: the request has not arrived yet */
+    uint32_t last_stream, last_len;
+    const char *in;
+    size_t in_len, in_pos;
+    char *out_start, *out_pos, *out_end;
+    char *last;                  /* header of the record the next write may extend, or 0 */
+    /* clock.c */
+    uint64_t tsc0, wall0, mono0;
+    uint64_t ns_per_tick_32;     /* nanoseconds per TSC tick, 32.32 fixed point */
+    /* random.c */
+    uint32_t key[8];
+    uint64_t counter;
+    size_t avail;
+    uint8_t block[64];
+};
+
+/* The I/O arena: struct thaw_recv, then struct libos_state, then the request from here. */
+#define IO_STATE_OFFSET 128ul
+#define IO_HEADER 512ul
+_Static_assert(sizeof(struct thaw_recv) <= IO_STATE_OFFSET, "thaw_recv overlaps the state");
+_Static_assert(IO_STATE_OFFSET + sizeof(struct libos_state) <= IO_HEADER, "state overlaps the request");
+
+static inline struct libos_state *state(void)
+{
+    return (struct libos_state *)(boot_info()->io_base + IO_STATE_OFFSET);
+}
+
 /* io.c: the request, the output records, the end of an invocation */
 void io_await_request(void);                 /* the snapshot point; a no-op once resumed */
 long io_read(int fd, void *buf, size_t len);

@@ -3,11 +3,6 @@
 #include <string.h>
 #include "libos.h"
 
-static uint32_t key[8];
-static uint64_t counter;
-static uint8_t block[64];
-static size_t avail;
-
 #define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define QR(a, b, c, d)                                                                      \
     a += b; d ^= a; d = ROTL(d, 16);                                                        \
@@ -15,12 +10,12 @@ static size_t avail;
     a += b; d ^= a; d = ROTL(d, 8);                                                         \
     c += d; b ^= c; b = ROTL(b, 7)
 
-static void chacha20_block(uint8_t out[64])
+static void chacha20_block(struct libos_state *s)
 {
     uint32_t in[16] = {
         0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, /* "expand 32-byte k" */
-        key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-        (uint32_t)counter, (uint32_t)(counter >> 32), 0, 0,
+        s->key[0], s->key[1], s->key[2], s->key[3], s->key[4], s->key[5], s->key[6], s->key[7],
+        (uint32_t)s->counter, (uint32_t)(s->counter >> 32), 0, 0,
     };
     uint32_t x[16];
     memcpy(x, in, sizeof x);
@@ -36,29 +31,32 @@ static void chacha20_block(uint8_t out[64])
     }
     for (int i = 0; i < 16; i++)
         x[i] += in[i];
-    memcpy(out, x, 64);
-    counter++;
+    memcpy(s->block, x, 64);
+    s->counter++;
 }
 
 void random_resumed(const struct thaw_recv *r)
 {
-    memcpy(key, r->entropy, sizeof key);
-    counter = 0;
-    avail = 0;
+    struct libos_state *s = state();
+    memcpy(s->key, r->entropy, sizeof s->key);
+    s->counter = 0;
+    s->avail = 0;
 }
 
 void random_fill(void *buf, size_t len)
 {
+    struct libos_state *s = state();
     uint8_t *p = buf;
     while (len) {
-        if (!avail) {
-            chacha20_block(block);
-            avail = sizeof block;
+        if (!s->avail) {
+            chacha20_block(s);
+            s->avail = sizeof s->block;
         }
-        size_t take = len < avail ? len : avail;
-        memcpy(p, block + sizeof block - avail, take);
-        memset(block + sizeof block - avail, 0, take); /* hand out each byte once */
-        avail -= take;
+        size_t take = len < s->avail ? len : s->avail;
+        uint8_t *from = s->block + sizeof s->block - s->avail;
+        memcpy(p, from, take);
+        memset(from, 0, take); /* hand out each byte once */
+        s->avail -= take;
         p += take;
         len -= take;
     }

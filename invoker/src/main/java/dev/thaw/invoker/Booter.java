@@ -75,7 +75,7 @@ final class Booter {
                 regs.set(JAVA_LONG, offset(KVM_REGS, "rip"), pastHypercall(memory, regs.get(JAVA_LONG, offset(KVM_REGS, "rip"))));
                 SnapshotState state = new SnapshotState(image.memorySize(), waiting.recv().args(),
                         kvm.cpuFingerprint(), regs.toArray(JAVA_BYTE), sregs.toArray(JAVA_BYTE), fpu.toArray(JAVA_BYTE));
-                long written = SnapshotFormat.write(dir, state, memory);
+                long written = SnapshotFormat.write(dir, state, memory, ram.residentPages());
                 return new BootReport(t1 - t0, t2 - t1, System.nanoTime() - t2, run.exits(), written);
             }
         } catch (GuestMemory.OutOfRangeException e) {

@@ -1,7 +1,5 @@
 package dev.thaw.invoker;
 
-import dev.thaw.invoker.kvm.KvmException;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +19,7 @@ final class Runner {
         record Invoke(Sandbox sandbox, byte[] input, Limits limits, long submitted, CompletableFuture<Result> result)
                 implements Task {}
 
-        record Prewarm(Sandbox sandbox, int shells, CompletableFuture<Void> done) implements Task {}
+        record Prewarm(Sandbox sandbox, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
 
         record Evict(Sandbox sandbox, CountDownLatch done) implements Task {}
 
@@ -33,10 +31,9 @@ final class Runner {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger load = new AtomicInteger();
     private final Map<Sandbox, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
-    private final SecureRandom random = new SecureRandom();
-    private final byte[] entropy = new byte[32];
     private final Thread thread;
     private Watchdog.Slot slot;
+    private Invocation invocation;
 
     Runner(Engine engine, int index) {
         this.engine = engine;
@@ -66,6 +63,7 @@ final class Runner {
 
     private void loop() {
         slot = engine.watchdog().register();
+        invocation = new Invocation(slot, engine.tscKhz());
         try {
             while (true) {
                 Task task = queue.take();
@@ -95,7 +93,6 @@ final class Runner {
     }
 
     private void invoke(Task.Invoke task) {
-        long start = System.nanoTime();
         Sandbox sandbox = task.sandbox();
         Shell shell;
         try {
@@ -104,39 +101,13 @@ final class Runner {
             task.result().completeExceptionally(e);
             return;
         }
-        boolean warm = shell.warm();
-        byte[] input = task.input();
-        if (input.length > shell.inputCapacity()) {
-            giveBack(sandbox, shell);
-            long now = System.nanoTime();
-            task.result().complete(Outcomes.inputTooLarge(input.length, shell.inputCapacity(),
-                    new Timings(start - task.submitted(), 0, now - task.submitted(), 0, 0, warm)));
-            return;
-        }
         try {
-            random.nextBytes(entropy);
-            shell.deliver(input, entropy, engine.tscKhz());
-            Output output = new Output(task.limits().maxOutputBytes());
-            long deadline = start + task.limits().timeout().toNanos();
-            GuestRun run = shell.newRun(deadline, output);
-            long runStart = System.nanoTime();
-            slot.arm(deadline);
-            GuestRun.Stop stop;
-            try {
-                stop = shell.run(run);
-            } finally {
-                slot.disarm();
-            }
-            long runEnd = System.nanoTime();
-            int dirty = shell.broken() ? 0 : shell.collectDirtyPages();
-            Timings timings = new Timings(start - task.submitted(), runEnd - runStart, runEnd - task.submitted(),
-                    run.exits(), dirty, warm);
+            Result result = invocation.run(shell, task.input(), task.limits(), task.submitted());
             if (shell.broken()) {
                 sandbox.stats().discarded.incrementAndGet();
             }
-            task.result().complete(Outcomes.of(stop, output, task.limits(), timings));
-        } catch (KvmException | IllegalStateException | IndexOutOfBoundsException e) {
-            shell.markBroken();
+            task.result().complete(result);
+        } catch (RuntimeException e) {
             sandbox.stats().discarded.incrementAndGet();
             task.result().completeExceptionally(e);
         }
@@ -173,7 +144,16 @@ final class Runner {
         try {
             for (int i = 0; i < task.shells(); i++) {
                 task.sandbox().stats().created.incrementAndGet();
-                giveBack(task.sandbox(), Shell.create(engine.kvm(), task.sandbox().snapshot(), slot.runMask()));
+                Shell shell = Shell.create(engine.kvm(), task.sandbox().snapshot(), slot.runMask());
+                if (task.warmupInput() != null) {
+                    invocation.run(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime());
+                    if (shell.broken()) {
+                        engine.closeLater(shell);
+                        throw new IllegalStateException("warming a shell failed: the warm-up invocation did not exit");
+                    }
+                    shell.reset();
+                }
+                giveBack(task.sandbox(), shell);
             }
             task.done().complete(null);
         } catch (RuntimeException e) {

@@ -75,8 +75,18 @@ public final class Sandbox implements AutoCloseable {
         return result;
     }
 
-    /** Creates {@code shells} warm shells now, spread over the runners, and keeps them. */
+    /** Creates {@code shells} shells now, spread over the runners, and keeps them. */
     public void prewarm(int shells) {
+        prewarm(shells, null);
+    }
+
+    /**
+     * Creates {@code shells} shells and, when {@code warmupInput} is not null, runs one
+     * invocation with it on each (then resets it), so that each shell's page mappings exist
+     * before the first real request. Functions have no effects outside their VM, so the
+     * warm-up is invisible; its result is discarded.
+     */
+    public void prewarm(int shells, byte[] warmupInput) {
         int runners = engine.runnerCount();
         int perRunner = (shells + runners - 1) / runners;
         if (perRunner > maxIdlePerRunner) {
@@ -87,10 +97,15 @@ public final class Sandbox implements AutoCloseable {
             int n = Math.min(perRunner, shells);
             shells -= n;
             CompletableFuture<Void> f = new CompletableFuture<>();
-            engine.runner(r).submit(new Runner.Task.Prewarm(this, n, f));
+            engine.runner(r).submit(new Runner.Task.Prewarm(this, n, warmupInput, f));
             done.add(f);
         }
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** A shell of this sandbox run by the calling platform thread itself (see {@link DedicatedShell}). */
+    public DedicatedShell dedicatedShell() {
+        return new DedicatedShell(engine, this);
     }
 
     public Stats stats() {

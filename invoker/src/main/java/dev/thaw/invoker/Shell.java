@@ -16,6 +16,7 @@ import dev.thaw.invoker.snapshot.Snapshot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * One VM instantiated from a snapshot: guest RAM is the snapshot's memory file mapped
@@ -54,7 +55,7 @@ final class Shell implements AutoCloseable {
     private final Vcpu vcpu;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment dirtyBitmap;
-    private final int[] dirty;
+    private int[] dirty = new int[64]; // grows: most invocations dirty a handful of pages
     private int dirtyCount;
     private long requestBytes; // host-written bytes at recv.buf in the current invocation
     private int served;
@@ -68,7 +69,6 @@ final class Shell implements AutoCloseable {
         this.vcpu = vcpu;
         long pages = snapshot.memorySize() / PAGE;
         this.dirtyBitmap = arena.allocate((pages + 63) / 64 * 8, 8);
-        this.dirty = new int[(int) pages];
     }
 
     /** A new VM at the snapshot point; {@code runMask} is the runner thread's KVM_RUN signal mask. */
@@ -163,6 +163,9 @@ final class Shell implements AutoCloseable {
         for (long w = 0; w < words; w++) {
             long bits = dirtyBitmap.getAtIndex(JAVA_LONG, w);
             while (bits != 0) {
+                if (n == dirty.length) {
+                    dirty = Arrays.copyOf(dirty, n * 2);
+                }
                 dirty[n++] = (int) (w * 64 + Long.numberOfTrailingZeros(bits));
                 bits &= bits - 1;
             }

@@ -33,7 +33,7 @@ final class GuestImage {
                     GuestLayout.PAGE_TABLES, layout.memorySize(), page -> {
                         long address = page * GuestLayout.PAGE;
                         long first = layout.imageStart() & -GuestLayout.PAGE;
-                        if (address >= first && address < layout.heapStart()) {
+                        if (address >= first && address < layout.imageEnd()) {
                             return imagePages[(int) ((address - first) / GuestLayout.PAGE)];
                         }
                         return layout.permissionOutsideImage(address);
@@ -50,7 +50,7 @@ final class GuestImage {
     /** Each image page gets the union of the permissions of the segments on it. */
     private static PagePermission[] imagePermissions(ElfImage elf, GuestLayout layout) {
         long first = layout.imageStart() & -GuestLayout.PAGE;
-        PagePermission[] pages = new PagePermission[(int) ((layout.heapStart() - first) / GuestLayout.PAGE)];
+        PagePermission[] pages = new PagePermission[(int) ((GuestLayout.pageUp(layout.imageEnd()) - first) / GuestLayout.PAGE)];
         Arrays.fill(pages, PagePermission.NONE);
         for (ElfImage.Segment s : elf.segments()) {
             for (long a = s.vaddr() & -GuestLayout.PAGE; a < s.end(); a += GuestLayout.PAGE) {

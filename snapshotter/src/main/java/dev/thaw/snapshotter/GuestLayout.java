@@ -15,20 +15,27 @@ import dev.thaw.invoker.machine.Tss;
  *   0x6000  R           page tables (PML4, PDPT, PD, one PT per 2 MiB)
  *           -           unmapped up to the image
  *   image   per segment the function (text RX, rodata R, data and bss RW)
- *   heap    RW          brk grows up from the image's end ... mmap grows down from mmap_top
- *           -           one unmapped page
- *   io      RW          the I/O arena: request in, output records out
  *           -           64 KiB unmapped: the stack guard
- *   stack   RW          up to the end of RAM
+ *   stack   RW          1 MiB, growing down towards the guard
+ *   io      RW          the I/O arena: request in, output records out; it begins 2 KiB into
+ *                       the page that holds the top of the stack
+ *           -           one unmapped page
+ *   heap    RW          brk grows up from here ... anonymous mmap grows down from the end of RAM
  * </pre>
  * Everything that is not code is not executable. The VMM's own structures are read-only
  * to the guest, which runs at CPL3 and so cannot change its own page tables or GDT.
+ *
+ * <p>Every page an invocation writes costs a copy-on-write or write-protection fault and a
+ * reset, so the layout packs what every invocation writes: the top of the stack and the
+ * head of the I/O arena (the request, the library OS's state, small outputs) share one
+ * page, next to the image's data. Being close together, they also need few host and shadow
+ * page-table pages per shell.
  */
 public record GuestLayout(long memorySize, long imageStart, long imageEnd, long heapStart, long mmapTop,
                           long ioBase, long ioSize, long stackLow, long stackHigh) {
 
     /** Bump when the layout changes: it is part of every snapshot's address. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 3;
     public static final long PAGE = 4096;
     public static final long BOOT_INFO = Abi.BOOT_INFO_ADDR;
     public static final long GDT = 0x2000;
@@ -36,6 +43,8 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
     public static final long PAGE_TABLES = 0x6000;
     public static final long STACK_GUARD = 64 * 1024;
     public static final long STACK_SIZE = 1024 * 1024;
+    /** Bytes of the stack's top page left to the stack; the I/O arena takes the rest. */
+    public static final long STACK_TOP_SHARE = 2048;
     public static final long MIN_HEAP = 1024 * 1024;
 
     /** Lays out {@code memoryMb} MiB of RAM around an image occupying [imageStart, imageEnd). */
@@ -47,14 +56,14 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
                     + ", inside the VMM's area below 0x" + Long.toHexString(tablesEnd) + " (link it with thaw-cc)");
         }
         long ioSize = Math.clamp(memory / 8, 1024 * 1024, 64 * 1024 * 1024);
-        long stackHigh = memory;
-        long stackLow = stackHigh - STACK_SIZE;
-        long ioBase = stackLow - STACK_GUARD - ioSize;
-        long mmapTop = ioBase - PAGE;
-        long heapStart = pageUp(imageEnd);
-        if (imageEnd > memory || mmapTop - heapStart < MIN_HEAP) {
+        long stackLow = pageUp(imageEnd) + STACK_GUARD;
+        long stackHigh = stackLow + STACK_SIZE - PAGE + STACK_TOP_SHARE;
+        long ioBase = stackHigh;
+        long heapStart = pageUp(ioBase + ioSize) + PAGE;
+        long mmapTop = memory;
+        if (imageEnd > memory || mmapTop < heapStart || mmapTop - heapStart < MIN_HEAP) {
             throw new ElfImage.InvalidElfException("the binary (up to 0x" + Long.toHexString(imageEnd)
-                    + ") does not leave room for heap, I/O and stack in " + memoryMb + " MiB; raise memory_mb");
+                    + ") does not leave room for stack, I/O and heap in " + memoryMb + " MiB; raise memory_mb");
         }
         return new GuestLayout(memory, imageStart, imageEnd, heapStart, mmapTop, ioBase, ioSize, stackLow, stackHigh);
     }
@@ -72,8 +81,7 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
             return PagePermission.READ;
         }
         if (address >= heapStart && address < mmapTop
-                || address >= ioBase && address < ioBase + ioSize
-                || address >= stackLow && address < stackHigh) {
+                || address >= stackLow && address < ioBase + ioSize) { // the stack, then the arena
             return PagePermission.READ_WRITE;
         }
         return PagePermission.NONE;

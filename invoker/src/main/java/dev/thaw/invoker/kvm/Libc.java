@@ -58,6 +58,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle MADVISE = link("madvise",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle MINCORE = link("mincore",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS), -1);
     private static final MethodHandle PTHREAD_SIGMASK = link("pthread_sigmask",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle SIGTIMEDWAIT = link("sigtimedwait",
@@ -145,6 +147,14 @@ final class Libc {
     static int madvise(MemorySegment address, long length, int advice) {
         try {
             return (int) MADVISE.invokeExact(CAPTURED.get(), address, length, advice);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static int mincore(MemorySegment address, long length, MemorySegment vector) {
+        try {
+            return (int) MINCORE.invokeExact(CAPTURED.get(), address, length, vector);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

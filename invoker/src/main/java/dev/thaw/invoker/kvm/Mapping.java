@@ -2,7 +2,9 @@ package dev.thaw.invoker.kvm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.BitSet;
 
 /** A region of host memory from mmap, unmapped on close. Guest RAM lives in one of these. */
 public final class Mapping implements AutoCloseable {
@@ -55,6 +57,25 @@ public final class Mapping implements AutoCloseable {
 
     public long size() {
         return segment.byteSize();
+    }
+
+    /**
+     * Which pages are in memory: for anonymous memory, the pages ever written (untouched
+     * pages read as zero without being there).
+     */
+    public BitSet residentPages() {
+        long pages = segment.byteSize() / 4096;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment vector = a.allocate(pages);
+            KvmException.check(Libc.mincore(segment, segment.byteSize(), vector), "mincore", "");
+            BitSet resident = new BitSet((int) pages);
+            for (int i = 0; i < pages; i++) {
+                if ((vector.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
+                    resident.set(i);
+                }
+            }
+            return resident;
+        }
     }
 
     /** Drops pages: anonymous ones read back as zero, copy-on-write ones as the file again. */

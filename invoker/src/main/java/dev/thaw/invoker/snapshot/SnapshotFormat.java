@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -43,18 +44,22 @@ public final class SnapshotFormat {
     private static final int FINGERPRINT_BYTES = 32;
     private static final long PAGE = 4096;
 
-    /** Writes both files into {@code dir} (which must exist); returns the bytes of memory written. */
-    public static long write(Path dir, SnapshotState state, GuestMemory memory) throws IOException {
-        long written = writeMemory(dir.resolve(MEMORY_FILE), memory);
+    /**
+     * Writes both files into {@code dir} (which must exist); returns the bytes of memory
+     * written. Only the pages in {@code candidates} can be non-zero; the others are holes.
+     */
+    public static long write(Path dir, SnapshotState state, GuestMemory memory, BitSet candidates) throws IOException {
+        long written = writeMemory(dir.resolve(MEMORY_FILE), memory, candidates);
         Files.write(dir.resolve(STATE_FILE), encode(state), StandardOpenOption.CREATE_NEW);
         return written;
     }
 
-    private static long writeMemory(Path file, GuestMemory memory) throws IOException {
+    private static long writeMemory(Path file, GuestMemory memory, BitSet candidates) throws IOException {
         MemorySegment zero = MemorySegment.ofArray(new byte[(int) PAGE]);
         long written = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (long at = 0; at < memory.size(); at += PAGE) {
+            for (int p = candidates.nextSetBit(0); p >= 0 && p * PAGE < memory.size(); p = candidates.nextSetBit(p + 1)) {
+                long at = p * PAGE;
                 MemorySegment page = memory.hostSlice(at, PAGE);
                 if (page.mismatch(zero) != -1) {
                     ByteBuffer b = page.asByteBuffer();

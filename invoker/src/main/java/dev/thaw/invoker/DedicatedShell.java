@@ -1,0 +1,91 @@
+package dev.thaw.invoker;
+
+/**
+ * A shell run directly by the calling platform thread: no queue, no hand-off between
+ * threads. For benchmarks, and for callers that keep a thread per function. Every call must
+ * come from the thread that created it (KVM ties a vCPU to its thread).
+ */
+public final class DedicatedShell implements AutoCloseable {
+    private final Engine engine;
+    private final Sandbox sandbox;
+    private final Thread owner = Thread.currentThread();
+    private final Watchdog.Slot slot;
+    private final Invocation invocation;
+    private Shell shell;
+    private long lastResetNanos;
+
+    DedicatedShell(Engine engine, Sandbox sandbox) {
+        this.engine = engine;
+        this.sandbox = sandbox;
+        this.slot = engine.watchdog().register();
+        this.invocation = new Invocation(slot, engine.tscKhz());
+    }
+
+    /** Invokes on this thread's warm shell (created on first use), then resets it. */
+    public Result invoke(byte[] input, Limits limits) {
+        checkThread();
+        if (shell == null) {
+            shell = newShell();
+        }
+        Result r = runAndRelease(shell, input, limits, true);
+        if (shell.broken()) {
+            shell = null;
+        }
+        return r;
+    }
+
+    /** Invokes on a brand-new VM from the snapshot, closed afterwards off this thread. */
+    public Result invokeFresh(byte[] input, Limits limits) {
+        checkThread();
+        long submitted = System.nanoTime();
+        Shell fresh = newShell();
+        Result r = invocation.run(fresh, input, limits, submitted);
+        engine.closeLater(fresh);
+        return r;
+    }
+
+    /** How long resetting the shell took after the last {@link #invoke}. */
+    public long lastResetNanos() {
+        return lastResetNanos;
+    }
+
+    private Shell newShell() {
+        sandbox.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask());
+    }
+
+    private Result runAndRelease(Shell s, byte[] input, Limits limits, boolean keep) {
+        Result r;
+        try {
+            r = invocation.run(s, input, limits, System.nanoTime());
+        } catch (RuntimeException e) {
+            engine.closeLater(s);
+            throw e;
+        }
+        if (s.broken()) {
+            sandbox.stats().discarded.incrementAndGet();
+            engine.closeLater(s);
+        } else if (keep) {
+            long t = System.nanoTime();
+            s.reset();
+            lastResetNanos = System.nanoTime() - t;
+        }
+        return r;
+    }
+
+    private void checkThread() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("a DedicatedShell is used only by the thread that created it");
+        }
+    }
+
+    @Override
+    public void close() {
+        checkThread();
+        if (shell != null) {
+            shell.close();
+            shell = null;
+        }
+        slot.close();
+    }
+}
