@@ -1,0 +1,81 @@
+# Sourced by Thaw's launchers (./fn, ./test, ./bench): finds a JDK >= 25, installs the
+# Debian packages the build needs when they are missing, and (re)builds when sources changed.
+
+thaw_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+thaw_die() {
+    echo "thaw: $*" >&2
+    exit 1
+}
+
+# Major Java version of a JDK directory, from its release file; empty if none.
+thaw_java_version() {
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null
+}
+
+# Sets JAVA_HOME to a JDK >= 25: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
+thaw_find_java() {
+    local v
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
+        v=$(thaw_java_version "$JAVA_HOME")
+        if [ -n "$v" ] && [ "$v" -ge 25 ]; then
+            export JAVA_HOME
+            return
+        fi
+    fi
+    local dir best="" bestv=0
+    for dir in /usr/lib/jvm/*; do
+        [ -x "$dir/bin/javac" ] || continue
+        v=$(thaw_java_version "$dir")
+        if [ -n "$v" ] && [ "$v" -ge 25 ] && [ "$v" -gt "$bestv" ]; then
+            best=$dir
+            bestv=$v
+        fi
+    done
+    [ -n "$best" ] || thaw_die "needs a JDK 25 or newer (JAVA_HOME is ${JAVA_HOME:-unset}; none under /usr/lib/jvm)"
+    export JAVA_HOME=$best
+}
+
+# Installs the Debian packages given that are not installed yet.
+thaw_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    [ "$(id -u)" = 0 ] || thaw_die "missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})"
+    echo "thaw: installing ${missing[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } \
+        || thaw_die "could not install ${missing[*]}"
+}
+
+# What building and testing Thaw needs from the host: a JDK, a C toolchain, and the tools
+# that fetch and patch Debian's musl source package.
+thaw_setup() {
+    thaw_find_java
+    thaw_packages gcc make patch dpkg-dev libc6-dev linux-libc-dev ca-certificates
+    [ -e /dev/kvm ] || echo "thaw: WARNING: /dev/kvm is missing; functions cannot run here" >&2
+}
+
+# Builds everything (skipping tests) if any source is newer than the last build.
+thaw_build() {
+    local stamp="$thaw_root/target/.built"
+    if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -newer "$stamp" -type f -print -quit)" ]; then
+        return
+    fi
+    echo "thaw: building..." >&2
+    (cd "$thaw_root" && ./mvnw -q -B -ntp install -DskipTests) || thaw_die "the build failed"
+    (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests dependency:build-classpath \
+        -Dmdep.outputFile="$thaw_root/target/classpath.txt" >/dev/null) || thaw_die "could not resolve the classpath"
+    touch "$stamp"
+}
+
+# Runs a Java main class of Thaw with the built classpath.
+thaw_java() {
+    local main=$1
+    shift
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+        -Dthaw.root="$thaw_root" -Dthaw.sysroot="$thaw_root/unikernel-base/target/sysroot" \
+        -cp "$thaw_root/load-tests/target/classes:$(cat "$thaw_root/target/classpath.txt")" "$main" "$@"
+}
