@@ -66,7 +66,13 @@ final class Runner {
         invocation = new Invocation(slot, engine.tscKhz());
         try {
             while (true) {
-                Task task = queue.take();
+                Task task = queue.poll();
+                if (task == null) {
+                    if (replenish()) {
+                        continue;
+                    }
+                    task = queue.take();
+                }
                 switch (task) {
                     case Task.Invoke invoke -> {
                         try {
@@ -94,6 +100,11 @@ final class Runner {
 
     private void invoke(Task.Invoke task) {
         Sandbox sandbox = task.sandbox();
+        if (sandbox.closed()) { // its snapshot may be unmapped already; tasks run in order, so this is enough
+            task.result().completeExceptionally(new IllegalStateException("sandbox " + sandbox.snapshot().directory()
+                    + " was closed before the invocation ran"));
+            return;
+        }
         Shell shell;
         try {
             shell = takeShell(sandbox);
@@ -131,8 +142,12 @@ final class Runner {
     }
 
     private void giveBack(Sandbox sandbox, Shell shell) {
+        if (sandbox.closed()) {
+            engine.closeLater(shell);
+            return;
+        }
         ArrayDeque<Shell> shells = idle.computeIfAbsent(sandbox, s -> new ArrayDeque<>());
-        if (sandbox.closed() || shells.size() >= sandbox.maxIdlePerRunner()) {
+        if (shells.size() >= sandbox.maxIdlePerRunner()) {
             engine.closeLater(shell);
             return;
         }
@@ -140,7 +155,31 @@ final class Runner {
         sandbox.idleChanged(index, +1);
     }
 
+    /**
+     * With nothing queued, creates one shell for a sandbox this runner serves that has fewer
+     * idle shells here than it wants (after a crash discarded one, say). Returns whether it did.
+     */
+    private boolean replenish() {
+        for (Map.Entry<Sandbox, ArrayDeque<Shell>> e : idle.entrySet()) {
+            Sandbox sandbox = e.getKey();
+            if (!sandbox.closed() && e.getValue().size() < sandbox.minIdlePerRunner()) {
+                try {
+                    sandbox.stats().created.incrementAndGet();
+                    giveBack(sandbox, Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask()));
+                    return true;
+                } catch (RuntimeException ex) {
+                    return false; // out of memory or descriptors: serve requests, try again later
+                }
+            }
+        }
+        return false;
+    }
+
     private void prewarm(Task.Prewarm task) {
+        if (task.sandbox().closed()) {
+            task.done().completeExceptionally(new IllegalStateException("sandbox closed"));
+            return;
+        }
         try {
             for (int i = 0; i < task.shells(); i++) {
                 task.sandbox().stats().created.incrementAndGet();

@@ -120,6 +120,11 @@ public final class Sandbox implements AutoCloseable {
         return maxIdlePerRunner;
     }
 
+    /** Idle shells a runner that serves this sandbox keeps ready, created when it has nothing else to do. */
+    int minIdlePerRunner() {
+        return Math.min(1, maxIdlePerRunner);
+    }
+
     boolean closed() {
         return closed;
     }

@@ -72,6 +72,29 @@ class HostileGuestTest {
     }
 
     @Test
+    void aDiscardedShellIsReplacedInTheBackground() throws Exception {
+        assertTrue(run("ok").ok());
+        long created = sandbox.stats().created();
+        assertEquals(Status.CRASHED, run("null").status());
+        long until = System.nanoTime() + 2_000_000_000L;
+        while (sandbox.stats().created() == created && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(created + 1, sandbox.stats().created(), "no replacement shell was created");
+        Result next = run("ok");
+        assertTrue(next.ok(), next::toString);
+    }
+
+    @Test
+    void aClosedSandboxRefusesWork() throws Exception {
+        Sandbox s = TestSnapshots.open("unikernel-base/tests/hostile");
+        s.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> s.invoke("ok".getBytes(UTF_8), LIMITS));
+        assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+    }
+
+    @Test
     void aTimedOutGuestIsStoppedCloseToItsDeadline() {
         long start = System.nanoTime();
         Result r = sandbox.invoke("loop".getBytes(UTF_8), new Limits(Duration.ofMillis(100), 1024));
