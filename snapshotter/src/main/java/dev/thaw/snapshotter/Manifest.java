@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *   "memory_mb": 64,            // guest RAM, 8..1024 (default 64)
  *   "timeout_ms": 5000,         // per invocation (default 5000)
  *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB)
+ *   "concurrency": 100,         // invocations running at once; more are refused with 429
  *   "sources": ["main.c"],      // runtime c: default all *.c files next to the manifest
  *   "cflags": ["-O2"],          // runtime c: default ["-O2"]
  *   "binary": "fn.elf",         // runtime elf: a static binary linked with thaw-cc
@@ -36,8 +37,8 @@ import java.util.regex.Pattern;
  * Every error names the field and the reason.
  */
 public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs, long maxOutputBytes,
-                       List<String> sources, List<String> cflags, String binary, Map<String, String> env,
-                       boolean isPublic) {
+                       int concurrency, List<String> sources, List<String> cflags, String binary,
+                       Map<String, String> env, boolean isPublic) {
 
     public enum Runtime { C, ELF }
 
@@ -47,7 +48,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
     private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
-            "max_output_bytes", "sources", "cflags", "binary", "env", "public");
+            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public");
 
     /** A manifest that cannot be used, with the field at fault. */
     public static final class InvalidManifestException extends Exception {
@@ -83,8 +84,8 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             if (found.isEmpty()) {
                 throw new InvalidManifestException("sources", "none given and no .c file in " + dir);
             }
-            m = new Manifest(m.name, m.runtime, m.memoryMb, m.timeoutMs, m.maxOutputBytes, List.copyOf(found),
-                    m.cflags, m.binary, m.env, m.isPublic);
+            m = new Manifest(m.name, m.runtime, m.memoryMb, m.timeoutMs, m.maxOutputBytes, m.concurrency,
+                    List.copyOf(found), m.cflags, m.binary, m.env, m.isPublic);
         }
         return m;
     }
@@ -120,6 +121,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
         int memory = (int) number(root, "memory_mb", 64, 8, 1024);
         int timeout = (int) number(root, "timeout_ms", 5000, 1, 900_000);
         long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, 1L << 30);
+        int concurrency = (int) number(root, "concurrency", 100, 1, 100_000);
         List<String> sources = files(root, "sources");
         List<String> cflags = strings(root, "cflags", List.of("-O2"));
         String binary = text(root, "binary", null);
@@ -143,7 +145,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
         if (pub != null && !pub.isBoolean()) {
             throw new InvalidManifestException("public", "must be true or false");
         }
-        return new Manifest(name, runtime, memory, timeout, maxOutput, sources, cflags, binary, env,
+        return new Manifest(name, runtime, memory, timeout, maxOutput, concurrency, sources, cflags, binary, env,
                 pub != null && pub.booleanValue());
     }
 

@@ -1,0 +1,103 @@
+package dev.thaw.gateway.api;
+
+import dev.thaw.gateway.ApiException;
+import dev.thaw.gateway.Platform;
+import dev.thaw.gateway.invoke.InvocationService;
+import dev.thaw.gateway.invoke.InvocationService.Completed;
+import dev.thaw.gateway.invoke.InvocationService.Target;
+import dev.thaw.invoker.Result;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/**
+ * {@code POST /fn/{name}} and {@code /fn/{name}@{version}}: the body is the function's stdin,
+ * the answer its stdout. Runs on the event loop; the invocation itself runs on a runner
+ * thread, so nothing here blocks.
+ */
+@Path("/fn")
+public class InvokeResource {
+    /** Stderr returned with a failed invocation. */
+    static final int STDERR_TAIL = 4096;
+
+    @Inject
+    Platform platform;
+
+    @POST
+    @Path("/{target}")
+    @Consumes(MediaType.WILDCARD)
+    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Operation(summary = "Invoke a function", description = "The body is its stdin; the response body is its stdout. "
+            + "Prefer: respond-async (or ?async=true) queues it and answers 202 with the invocation id.")
+    public CompletionStage<Response> invoke(@RestPath String target, byte[] body,
+                                            @RestHeader("Prefer") String prefer, @RestQuery boolean async,
+                                            @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
+        Target t = Target.parse(target);
+        if (body.length > platform.config().maxBodyBytes()) {
+            throw new ApiException(413, "request body of " + body.length + " bytes is larger than the limit of "
+                    + platform.config().maxBodyBytes());
+        }
+        boolean admin = platform.token().matches(authorization);
+        InvocationService invocations = platform.invocations();
+        if (async || prefer != null && prefer.contains("respond-async")) {
+            return CompletableFuture.supplyAsync(() -> {
+                String id = invocations.submit(t, body, admin);
+                return Response.accepted(Map.of("invocation", id, "state", "queued"))
+                        .type(MediaType.APPLICATION_JSON).header("Location", "/v1/invocations/" + id)
+                        .header("Thaw-Invocation-Id", id).build();
+            }, platform.blocking());
+        }
+        return invocations.invoke(t, body, admin).thenApply(InvokeResource::respond);
+    }
+
+    static Response respond(Completed c) {
+        Result r = c.result();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Thaw-Invocation-Id", c.id());
+        headers.put("Thaw-Version", String.valueOf(c.version().version()));
+        headers.put("Thaw-Warm", String.valueOf(r.timings().warm()));
+        headers.put("Thaw-Queue-Ms", millis(r.timings().queueNanos()));
+        headers.put("Thaw-Run-Ms", millis(r.timings().runNanos()));
+        if (r.ok()) {
+            Response.ResponseBuilder ok = Response.ok(r.stdout(), MediaType.APPLICATION_OCTET_STREAM);
+            headers.forEach(ok::header);
+            return ok.build();
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("outcome", r.status().name());
+        if (r.status() == Result.Status.EXITED) {
+            extra.put("exit_code", r.exitCode());
+        }
+        byte[] err = r.stderr();
+        extra.put("stderr", new String(Arrays.copyOfRange(err, Math.max(0, err.length - STDERR_TAIL), err.length),
+                StandardCharsets.UTF_8));
+        extra.put("invocation", c.id());
+        int status = switch (r.status()) {
+            case TIMEOUT -> 504;
+            case INPUT_TOO_LARGE -> 413;
+            default -> 502;
+        };
+        String error = r.status() == Result.Status.EXITED && r.signal() == 0
+                ? "function exited with status " + r.exitCode() : r.error();
+        throw new ApiException(status, error, extra, headers);
+    }
+
+    private static String millis(long nanos) {
+        return String.format("%.3f", nanos / 1e6);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.thaw.gateway.route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thaw.invoker.Result;
+import dev.thaw.invoker.service.BuildFailure;
+import dev.thaw.invoker.service.BuildOutcome;
+import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.invoker.service.ResultCodec;
+import dev.thaw.registry.FunctionVersion;
+import dev.thaw.registry.InvokerDirectory;
+import dev.thaw.registry.InvokerInfo;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cluster mode: invokers are other processes, found in the {@link InvokerDirectory} and
+ * chosen by the {@link Router}. A request that fails in transport (connection refused or
+ * reset: the invoker died) is retried once on the next invoker in the function's order.
+ * That is safe because a function has no effect outside its VM: running it again changes
+ * nothing but the answer's latency.
+ */
+public final class RemoteInvokers implements Invokers {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long SUSPECT_NANOS = Duration.ofSeconds(5).toNanos();
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
+
+    private final InvokerDirectory directory;
+    private final Router router;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("thaw-invoker-directory").daemon().unstarted(r));
+    /** Invokers that just failed in transport, until the directory forgets them. */
+    private final Map<String, Long> suspects = new ConcurrentHashMap<>();
+
+    public RemoteInvokers(InvokerDirectory directory, Router router, Duration refresh) {
+        this.directory = directory;
+        this.router = router;
+        refresh();
+        refresher.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void refresh() {
+        try {
+            router.members(directory.members());
+        } catch (RuntimeException e) {
+            // keep the last known members; the next refresh tries again
+        }
+    }
+
+    private Set<String> suspects() {
+        long now = System.nanoTime();
+        suspects.values().removeIf(until -> now - until > 0);
+        return new HashSet<>(suspects.keySet());
+    }
+
+    @Override
+    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input) {
+        List<InvokerInfo> order = router.order(version.name(), suspects());
+        if (order.isEmpty()) {
+            return CompletableFuture.failedFuture(new NoInvokerException("no invoker is alive"));
+        }
+        return attempt(version, input, order, 0);
+    }
+
+    private CompletableFuture<Result> attempt(FunctionVersion v, byte[] input, List<InvokerInfo> order, int i) {
+        InvokerInfo target = order.get(i);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/invoke/" + v.name() + "/" + v.version()))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(input)).build();
+        router.started(target.id());
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .handle((response, failure) -> {
+                    router.finished(target.id());
+                    if (failure != null) {
+                        suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
+                        if (i == 0 && order.size() > 1) {
+                            return attempt(v, input, order, 1);
+                        }
+                        return CompletableFuture.<Result>failedFuture(new NoInvokerException(
+                                "invoker " + target.id() + " failed: " + cause(failure)));
+                    }
+                    if (response.statusCode() != 200) {
+                        return CompletableFuture.<Result>failedFuture(new IllegalStateException(
+                                "invoker " + target.id() + ": " + error(response.body(), response.statusCode())));
+                    }
+                    try {
+                        return CompletableFuture.completedFuture(ResultCodec.decode(response.body()));
+                    } catch (IOException e) {
+                        return CompletableFuture.<Result>failedFuture(e);
+                    }
+                })
+                .thenCompose(f -> f);
+    }
+
+    @Override
+    public Built build(String name, byte[] bundle) throws BuildFailure {
+        Set<String> tried = suspects();
+        for (InvokerInfo target : router.order(name, tried)) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/build/" + name))
+                    .timeout(BUILD_TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(bundle)).build();
+            HttpResponse<byte[]> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BuildFailure(BuildFailure.Kind.HOST, "interrupted while building", null, null);
+            }
+            try {
+                JsonNode body = JSON.readTree(response.body());
+                if (response.statusCode() == 200) {
+                    JsonNode b = body.get("build");
+                    return new Built(body.get("manifest_json").asText(), new BuildOutcome(b.get("snapshot").asText(),
+                            b.get("cached").asBoolean(), b.get("compile_ms").asDouble(), b.get("boot_ms").asDouble(),
+                            b.get("snapshot_ms").asDouble(), b.get("total_ms").asDouble()));
+                }
+                BuildFailure.Kind kind = switch (response.statusCode()) {
+                    case 400 -> BuildFailure.Kind.INVALID;
+                    case 422 -> BuildFailure.Kind.DOES_NOT_BUILD;
+                    default -> BuildFailure.Kind.HOST;
+                };
+                throw new BuildFailure(kind, body.path("error").asText("invoker answered " + response.statusCode()),
+                        body.hasNonNull("field") ? body.get("field").asText() : null,
+                        body.hasNonNull("compiler") ? body.get("compiler").asText() : null);
+            } catch (IOException e) {
+                throw new BuildFailure(BuildFailure.Kind.HOST, "invoker " + target.id() + " answered garbage", null, null);
+            }
+        }
+        throw new BuildFailure(BuildFailure.Kind.HOST, "no invoker is alive to build the function", null, null);
+    }
+
+    @Override
+    public void forget(String name) {
+        for (InvokerInfo m : router.members()) {
+            http.sendAsync(HttpRequest.newBuilder(URI.create(m.url() + "/v1/functions/" + name)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    @Override
+    public Optional<FunctionHost.PoolStats> pool(String name) {
+        return Optional.empty(); // each invoker knows its own pools
+    }
+
+    @Override
+    public boolean ready() {
+        return !router.members().isEmpty();
+    }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        directory.close();
+    }
+
+    private static String cause(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+    }
+
+    private static String error(byte[] body, int status) {
+        try {
+            return JSON.readTree(body).path("error").asText("status " + status);
+        } catch (IOException e) {
+            return "status " + status;
+        }
+    }
+}

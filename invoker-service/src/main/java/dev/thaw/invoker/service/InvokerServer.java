@@ -1,0 +1,219 @@
+package dev.thaw.invoker.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thaw.registry.FunctionRegistry;
+import dev.thaw.registry.FunctionVersion;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The invoker's HTTP/1.1 server (keep-alive), for gateways on the internal network:
+ * <pre>
+ *   POST   /v1/invoke/{name}/{version}   body: stdin; 200 with the result (ResultCodec)
+ *   POST   /v1/build/{name}              body: bundle; 200 {"manifest": ..., "build": ...} or an error
+ *   DELETE /v1/functions/{name}          drop this host's shells of the function
+ *   GET    /v1/health                    {"id", "capacity", "in_flight"}
+ * </pre>
+ * Invocations never block the event loop: they go to the engine's runner threads. Builds
+ * and registry look-ups run on a small pool of their own.
+ */
+public final class InvokerServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final FunctionHost host;
+    private final FunctionRegistry registry;
+    private volatile String id;
+    private final EventLoopGroup boss = new NioEventLoopGroup(1);
+    private final EventLoopGroup workers = new NioEventLoopGroup(2);
+    private final ExecutorService blocking = Executors.newFixedThreadPool(4,
+            r -> Thread.ofPlatform().name("thaw-invoker-io").daemon().unstarted(r));
+    /** Versions are immutable: once found, they are cached for good. */
+    private final Map<String, FunctionVersion> versions = new ConcurrentHashMap<>();
+    private final Channel channel;
+
+    public InvokerServer(FunctionHost host, FunctionRegistry registry, String bind, int port, int maxBodyBytes)
+            throws InterruptedException {
+        this.host = host;
+        this.registry = registry;
+        this.channel = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(maxBodyBytes), new Handler());
+                    }
+                })
+                .bind(bind, port).sync().channel();
+        this.id = bind + ":" + port();
+    }
+
+    /** How this invoker names itself (bind address and port, unless set). */
+    public String id() {
+        return id;
+    }
+
+    public void id(String id) {
+        this.id = id;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            String[] path = request.uri().split("\\?", 2)[0].split("/");
+            HttpMethod method = request.method();
+            byte[] body = ByteBufUtil.getBytes(request.content());
+            if (method.equals(HttpMethod.POST) && path.length == 5 && path[2].equals("invoke")) {
+                invoke(ctx, keepAlive, path[3], path[4], body);
+            } else if (method.equals(HttpMethod.POST) && path.length == 4 && path[2].equals("build")) {
+                blocking.execute(() -> build(ctx, keepAlive, path[3], body));
+            } else if (method.equals(HttpMethod.DELETE) && path.length == 4 && path[2].equals("functions")) {
+                host.forget(path[3]);
+                versions.keySet().removeIf(k -> k.startsWith(path[3] + "@"));
+                json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("forgotten", path[3]));
+            } else if (method.equals(HttpMethod.GET) && path.length == 3 && path[2].equals("health")) {
+                json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("id", id)
+                        .put("capacity", host.capacity()).put("in_flight", host.inFlight()));
+            } else {
+                error(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "no such endpoint: " + method + " " + request.uri());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a broken connection: the gateway retries elsewhere
+        }
+    }
+
+    private void invoke(ChannelHandlerContext ctx, boolean keepAlive, String name, String versionText, byte[] input) {
+        int version;
+        try {
+            version = Integer.parseInt(versionText);
+        } catch (NumberFormatException e) {
+            error(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "bad version '" + versionText + "'");
+            return;
+        }
+        FunctionVersion cached = versions.get(name + "@" + version);
+        if (cached != null) {
+            run(ctx, keepAlive, cached, input);
+            return;
+        }
+        blocking.execute(() -> {
+            Optional<FunctionVersion> found;
+            try {
+                found = registry.version(name, version);
+            } catch (RuntimeException e) {
+                error(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "registry: " + e.getMessage());
+                return;
+            }
+            if (found.isEmpty()) {
+                error(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "function " + name + "@" + version + " not found");
+                return;
+            }
+            versions.put(name + "@" + version, found.get());
+            run(ctx, keepAlive, found.get(), input);
+        });
+    }
+
+    private void run(ChannelHandlerContext ctx, boolean keepAlive, FunctionVersion version, byte[] input) {
+        host.invoke(version, input).whenComplete((result, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                error(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
+                return;
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(ResultCodec.encode(result)));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, ResultCodec.CONTENT_TYPE);
+            send(ctx, keepAlive, response);
+        });
+    }
+
+    private void build(ChannelHandlerContext ctx, boolean keepAlive, String name, byte[] bundle) {
+        try {
+            FunctionHost.Deployed d = host.build(name, bundle);
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("manifest_json", d.manifestJson());
+            answer.set("build", JSON.valueToTree(d.build()));
+            json(ctx, keepAlive, HttpResponseStatus.OK, answer);
+        } catch (BuildFailure f) {
+            ObjectNode e = JSON.createObjectNode().put("error", f.getMessage()).put("kind", f.kind().name());
+            if (f.field() != null) {
+                e.put("field", f.field());
+            }
+            if (f.compiler() != null) {
+                e.put("compiler", f.compiler());
+            }
+            json(ctx, keepAlive, HttpResponseStatus.valueOf(f.kind().status), e);
+        }
+    }
+
+    private static void error(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String message) {
+        json(ctx, keepAlive, status, JSON.createObjectNode().put("error", message));
+    }
+
+    private static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        send(ctx, keepAlive, response);
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (keepAlive) {
+            HttpUtil.setKeepAlive(response, true);
+            ctx.writeAndFlush(response);
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        boss.shutdownGracefully();
+        workers.shutdownGracefully();
+        blocking.shutdownNow();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.thaw.registry;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * An {@link InvocationStore} in this process's memory, for a single node. Keeps each
+ * function's last {@value #RECENT_KEPT} DONE records. Memory stays bounded by the records put
+ * within one retention period: expired records are dropped as later calls pass by. Listeners
+ * run on the thread that put the record; one that throws is logged and the others still run.
+ */
+public final class MemoryInvocationStore implements InvocationStore {
+    /** DONE records kept per function for {@link #recent}. */
+    public static final int RECENT_KEPT = 1000;
+
+    private static final System.Logger LOG = System.getLogger(MemoryInvocationStore.class.getName());
+
+    private final Duration retention;
+    private final long retentionNanos;
+    private final Object lock = new Object();
+    private final Map<String, Stored> records = new HashMap<>(); // guarded by lock
+    private final Map<String, ArrayDeque<String>> recentIds = new HashMap<>(); // guarded by lock; newest first
+    /** One entry per put. With a single retention, put order is expiry order. Guarded by lock. */
+    private final ArrayDeque<Expiry> expiries = new ArrayDeque<>();
+    private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
+
+    private record Stored(InvocationRecord record, long expiresAt) {}
+
+    private record Expiry(String id, long at) {}
+
+    /** Keeps records for {@code retention} after their last put. */
+    public MemoryInvocationStore(Duration retention) {
+        if (retention.toMillis() < 1) {
+            throw new IllegalArgumentException("retention must be at least 1 ms: " + retention);
+        }
+        this.retention = retention;
+        this.retentionNanos = retention.toNanos();
+    }
+
+    @Override
+    public void put(InvocationRecord record) {
+        boolean becameDone;
+        synchronized (lock) {
+            long now = System.nanoTime(); // read under the lock, so expiries stay in time order
+            dropExpired(now);
+            Stored previous = records.put(record.id(), new Stored(record, now + retentionNanos));
+            expiries.addLast(new Expiry(record.id(), now + retentionNanos));
+            becameDone = isDone(record) && (previous == null || !isDone(previous.record()));
+            if (becameDone) {
+                ArrayDeque<String> ids = recentIds.computeIfAbsent(record.function(), f -> new ArrayDeque<>());
+                ids.addFirst(record.id());
+                if (ids.size() > RECENT_KEPT) {
+                    ids.removeLast();
+                }
+            }
+        }
+        if (becameDone) {
+            notifySubscribers(record);
+        }
+    }
+
+    @Override
+    public Optional<InvocationRecord> get(String id) {
+        synchronized (lock) {
+            dropExpired(System.nanoTime());
+            return Optional.ofNullable(records.get(id)).map(Stored::record);
+        }
+    }
+
+    @Override
+    public List<InvocationRecord> recent(String function, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        synchronized (lock) {
+            dropExpired(System.nanoTime());
+            ArrayDeque<String> ids = recentIds.get(function);
+            if (ids == null) {
+                return List.of();
+            }
+            List<InvocationRecord> recent = new ArrayList<>();
+            for (String id : ids) {
+                if (recent.size() == limit) {
+                    break;
+                }
+                Stored stored = records.get(id);
+                if (stored != null && isDone(stored.record())) {
+                    recent.add(stored.record());
+                }
+            }
+            return recent;
+        }
+    }
+
+    @Override
+    public AutoCloseable subscribe(String function, Consumer<InvocationRecord> listener) {
+        Objects.requireNonNull(listener, "listener");
+        Subscription subscription = new Subscription(function, listener);
+        subscriptions.compute(function, (f, list) -> {
+            List<Subscription> updated = list == null ? new CopyOnWriteArrayList<>() : list;
+            updated.add(subscription);
+            return updated;
+        });
+        return subscription;
+    }
+
+    @Override
+    public Duration retention() {
+        return retention;
+    }
+
+    /** Forgets every record and subscription. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            records.clear();
+            recentIds.clear();
+            expiries.clear();
+        }
+        subscriptions.clear();
+    }
+
+    private void dropExpired(long now) {
+        while (!expiries.isEmpty() && expiries.peekFirst().at() - now <= 0) {
+            Expiry expiry = expiries.removeFirst();
+            Stored stored = records.get(expiry.id());
+            if (stored != null && stored.expiresAt() == expiry.at()) { // else put again since
+                records.remove(expiry.id());
+                trimRecent(stored.record().function());
+            }
+        }
+    }
+
+    /** Drops the oldest ids of {@code function} whose records have expired: each id is dropped once, O(1) amortised. */
+    private void trimRecent(String function) {
+        ArrayDeque<String> ids = recentIds.get(function);
+        if (ids == null) {
+            return;
+        }
+        while (!ids.isEmpty() && !records.containsKey(ids.peekLast())) {
+            ids.removeLast();
+        }
+        if (ids.isEmpty()) {
+            recentIds.remove(function);
+        }
+    }
+
+    private void notifySubscribers(InvocationRecord record) {
+        for (Subscription subscription : subscriptions.getOrDefault(record.function(), List.of())) {
+            try {
+                subscription.listener.accept(record);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "listener of " + record.function() + " failed on invocation "
+                        + record.id(), e);
+            }
+        }
+    }
+
+    private static boolean isDone(InvocationRecord record) {
+        return record.state() == InvocationRecord.State.DONE;
+    }
+
+    /** One listener of one function; closing it (more than once is harmless) stops delivery. */
+    private final class Subscription implements AutoCloseable {
+        private final String function;
+        private final Consumer<InvocationRecord> listener;
+
+        Subscription(String function, Consumer<InvocationRecord> listener) {
+            this.function = function;
+            this.listener = listener;
+        }
+
+        @Override
+        public void close() {
+            subscriptions.computeIfPresent(function, (f, list) -> {
+                list.remove(this);
+                return list.isEmpty() ? null : list;
+            });
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/**
+ * Where Thaw keeps what outlives one invocation: deployed functions ({@link dev.thaw.registry.FunctionRegistry}),
+ * the live invokers ({@link dev.thaw.registry.InvokerDirectory}) and invocation records
+ * ({@link dev.thaw.registry.InvocationStore}). A single node uses a directory and memory
+ * ({@link dev.thaw.registry.LocalFunctionRegistry}, {@link dev.thaw.registry.MemoryInvocationStore});
+ * a cluster shares one Redis server, with every key under {@code thaw:}:
+ * <pre>
+ * thaw:functions                    set of function names
+ * thaw:fn:&lt;name&gt;:last-version       version counter (INCR)
+ * thaw:fn:&lt;name&gt;:versions           sorted set of version numbers
+ * thaw:fn:&lt;name&gt;:v&lt;n&gt;              hash: manifest, sha256, size, deployed_at
+ * thaw:fn:&lt;name&gt;:v&lt;n&gt;:bundle       the bundle's bytes
+ * thaw:fn:&lt;name&gt;:recent             ids of the function's last DONE invocations, newest first
+ * thaw:inv:&lt;id&gt;                    an invocation record as JSON, expiring after the retention
+ * thaw:invoker:&lt;id&gt;                an invoker as JSON, expiring unless its heartbeat renews it
+ * thaw:inv-done:&lt;name&gt;  (channel)   each record of the function that becomes DONE, as JSON
+ * </pre>
+ */
+package dev.thaw.registry;

@@ -1,0 +1,132 @@
+package dev.thaw.registry;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A redis-server child process on a free 127.0.0.1 port for one test class, with an empty
+ * database before each test. Register it on a static field with {@code @RegisterExtension}.
+ */
+final class RedisServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+    private static final Path EXECUTABLE = Path.of("/usr/bin/redis-server");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** Another process may take the free port we picked before redis-server binds it. */
+    private static final int START_ATTEMPTS = 3;
+
+    private Path dir;
+    private Process process;
+    private int port;
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Runs one command and returns the first line of Redis's reply, e.g. "+OK" or ":3". */
+    String command(String... args) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5_000);
+            StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
+            for (String arg : args) {
+                request.append('$').append(arg.getBytes(UTF_8).length).append("\r\n").append(arg).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(UTF_8));
+            out.flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), UTF_8)).readLine();
+        }
+    }
+
+    /** How many keys the database holds. */
+    long keyCount() throws IOException {
+        return Long.parseLong(command("DBSIZE").substring(1));
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        if (!Files.isExecutable(EXECUTABLE)) {
+            fail("redis-server is not installed (apt-get install redis-server); ./test installs it");
+        }
+        dir = Files.createTempDirectory("thaw-redis-test");
+        Path log = dir.resolve("redis.log");
+        for (int attempt = 1; ; attempt++) {
+            port = freePort();
+            process = new ProcessBuilder(EXECUTABLE.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", dir.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            if (answersPing()) {
+                return;
+            }
+            stop();
+            if (attempt == START_ATTEMPTS) {
+                fail("redis-server did not answer PING on port " + port + "; its output:\n" + Files.readString(log));
+            }
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        String reply = command("FLUSHALL");
+        if (!reply.equals("+OK")) {
+            fail("FLUSHALL answered " + reply);
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        stop();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+
+    private boolean answersPing() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (process.isAlive() && System.nanoTime() < deadline) {
+            try {
+                if ("+PONG".equals(command("PING"))) {
+                    return true;
+                }
+            } catch (IOException notListeningYet) {
+                // try again below
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    private void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
