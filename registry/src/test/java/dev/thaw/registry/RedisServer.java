@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A redis-server child process on a free 127.0.0.1 port for one test class, with an empty
  * database before each test. Register it on a static field with {@code @RegisterExtension}.
  */
-final class RedisServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class RedisServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
     private static final Path EXECUTABLE = Path.of("/usr/bin/redis-server");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     /** Another process may take the free port we picked before redis-server binds it. */
@@ -36,12 +36,12 @@ final class RedisServer implements BeforeAllCallback, AfterAllCallback, BeforeEa
     private Process process;
     private int port;
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Runs one command and returns the first line of Redis's reply, e.g. "+OK" or ":3". */
-    String command(String... args) throws IOException {
+    public String command(String... args) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5_000);
             StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
@@ -56,7 +56,7 @@ final class RedisServer implements BeforeAllCallback, AfterAllCallback, BeforeEa
     }
 
     /** How many keys the database holds. */
-    long keyCount() throws IOException {
+    public long keyCount() throws IOException {
         return Long.parseLong(command("DBSIZE").substring(1));
     }
 

@@ -54,7 +54,7 @@ public final class Bundle {
                 Path target = inside(dir, e.getName());
                 if (e.isDirectory()) {
                     Files.createDirectories(target);
-                } else if (e.isFile()) {
+                } else if (plainFile(e)) {
                     total += e.getSize();
                     if (total > MAX_UNPACKED_BYTES) {
                         throw new InvalidBundleException("unpacks to more than " + (MAX_UNPACKED_BYTES >> 20) + " MiB");
@@ -81,6 +81,12 @@ public final class Bundle {
             throw new InvalidBundleException("the archive is empty");
         }
         return root(dir);
+    }
+
+    /** A regular file entry: not a link, device or FIFO (commons-compress calls all of those "files"). */
+    private static boolean plainFile(TarArchiveEntry e) {
+        byte flag = e.getLinkFlag();
+        return flag == TarArchiveEntry.LF_NORMAL || flag == TarArchiveEntry.LF_OLDNORM || flag == TarArchiveEntry.LF_CONTIG;
     }
 
     /** The entry's path under {@code dir}; refuses absolute paths and any escape with "..". */

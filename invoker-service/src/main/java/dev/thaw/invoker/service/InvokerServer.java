@@ -1,6 +1,7 @@
 package dev.thaw.invoker.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
@@ -47,7 +48,8 @@ import java.util.concurrent.Executors;
  * and registry look-ups run on a small pool of their own.
  */
 public final class InvokerServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE); // as the gateway's API
 
     private final FunctionHost host;
     private final FunctionRegistry registry;
