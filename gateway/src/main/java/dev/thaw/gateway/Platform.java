@@ -102,6 +102,9 @@ public class Platform {
         if (queue != null) {
             queue.close();
         }
+        if (invocations != null) {
+            invocations.close();
+        }
         if (invokers != null) {
             invokers.close();
         }

@@ -24,8 +24,11 @@ public final class MemoryInvocationStore implements InvocationStore {
 
     private static final System.Logger LOG = System.getLogger(MemoryInvocationStore.class.getName());
 
+    public static final int DEFAULT_MAX_RECORDS = 100_000;
+
     private final Duration retention;
     private final long retentionNanos;
+    private final int maxRecords;
     private final Object lock = new Object();
     private final Map<String, Stored> records = new HashMap<>(); // guarded by lock
     private final Map<String, ArrayDeque<String>> recentIds = new HashMap<>(); // guarded by lock; newest first
@@ -37,13 +40,26 @@ public final class MemoryInvocationStore implements InvocationStore {
 
     private record Expiry(String id, long at) {}
 
-    /** Keeps records for {@code retention} after their last put. */
+    /** Keeps records for {@code retention} after their last put, at most {@value #DEFAULT_MAX_RECORDS}. */
     public MemoryInvocationStore(Duration retention) {
+        this(retention, DEFAULT_MAX_RECORDS);
+    }
+
+    /**
+     * Keeps records for {@code retention} after their last put, and never more than
+     * {@code maxRecords} of them: past that the oldest go first, so memory stays bounded
+     * however fast invocations come.
+     */
+    public MemoryInvocationStore(Duration retention, int maxRecords) {
         if (retention.toMillis() < 1) {
             throw new IllegalArgumentException("retention must be at least 1 ms: " + retention);
         }
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("maxRecords must be at least 1: " + maxRecords);
+        }
         this.retention = retention;
         this.retentionNanos = retention.toNanos();
+        this.maxRecords = maxRecords;
     }
 
     @Override
@@ -52,6 +68,9 @@ public final class MemoryInvocationStore implements InvocationStore {
         synchronized (lock) {
             long now = System.nanoTime(); // read under the lock, so expiries stay in time order
             dropExpired(now);
+            if (records.size() >= maxRecords && !records.containsKey(record.id())) {
+                dropOldest();
+            }
             Stored previous = records.put(record.id(), new Stored(record, now + retentionNanos));
             expiries.addLast(new Expiry(record.id(), now + retentionNanos));
             becameDone = isDone(record) && (previous == null || !isDone(previous.record()));
@@ -136,6 +155,19 @@ public final class MemoryInvocationStore implements InvocationStore {
             if (stored != null && stored.expiresAt() == expiry.at()) { // else put again since
                 records.remove(expiry.id());
                 trimRecent(stored.record().function());
+            }
+        }
+    }
+
+    /** Makes room for one record: drops the record that would expire first. */
+    private void dropOldest() {
+        while (!expiries.isEmpty()) {
+            Expiry expiry = expiries.removeFirst();
+            Stored stored = records.get(expiry.id());
+            if (stored != null && stored.expiresAt() == expiry.at()) {
+                records.remove(expiry.id());
+                trimRecent(stored.record().function());
+                return;
             }
         }
     }

@@ -6,6 +6,8 @@ import dev.thaw.gateway.invoke.InvocationService;
 import dev.thaw.gateway.invoke.InvocationService.Completed;
 import dev.thaw.gateway.invoke.InvocationService.Target;
 import dev.thaw.invoker.Result;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
@@ -62,7 +65,9 @@ public class InvokeResource {
                         .header("Thaw-Invocation-Id", id).build();
             }, platform.blocking());
         }
-        return invocations.invoke(t, body, admin).thenApply(InvokeResource::respond);
+        Context context = Vertx.currentContext(); // this request's event loop
+        Executor onEventLoop = context == null ? Runnable::run : task -> context.runOnContext(v -> task.run());
+        return invocations.invoke(t, body, admin, onEventLoop).thenApply(InvokeResource::respond);
     }
 
     static Response respond(Completed c) {

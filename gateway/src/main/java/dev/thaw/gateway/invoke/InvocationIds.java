@@ -1,5 +1,6 @@
 package dev.thaw.gateway.invoke;
 
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Invocation ids: "inv_" and 96 random bits in hex. Not secrets: reading a record needs the admin token. */
@@ -8,7 +9,8 @@ public final class InvocationIds {
 
     public static String next() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("inv_%016x%08x", r.nextLong(), r.nextInt());
+        HexFormat hex = HexFormat.of();
+        return "inv_" + hex.toHexDigits(r.nextLong()) + hex.toHexDigits(r.nextInt());
     }
 
     public static boolean valid(String id) {

@@ -15,7 +15,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Invoking a function, sync or async: find the version, check the token and the function's
@@ -34,6 +37,10 @@ public final class InvocationService {
     private final GatewayMetrics metrics;
     private final Executor blocking;
     private final ConcurrencyLimits limits = new ConcurrencyLimits();
+    /** One thread writes the records of sync invocations, off every invocation's path. */
+    private final ThreadPoolExecutor records = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(10_000), r -> Thread.ofPlatform().name("thaw-records").daemon().unstarted(r),
+            new ThreadPoolExecutor.DiscardPolicy());
 
     /** A finished invocation. */
     public record Completed(String id, FunctionVersion version, Result result) {}
@@ -92,8 +99,13 @@ public final class InvocationService {
         }
     }
 
-    /** Runs an invocation and completes with its result; failures of the function are results, not errors. */
-    public CompletableFuture<Completed> invoke(Target target, byte[] input, boolean admin) {
+    /**
+     * Runs an invocation and completes with its result; failures of the function are results,
+     * not errors. What follows the run (accounting, the record, the caller's continuation)
+     * happens on {@code continuation}, not on the runner thread that ran the guest: the
+     * REST layer passes its event loop, so the runner is free for the next invocation at once.
+     */
+    public CompletableFuture<Completed> invoke(Target target, byte[] input, boolean admin, Executor continuation) {
         return find(target).thenCompose(d -> {
             authorize(d, admin);
             String name = d.version().name();
@@ -104,7 +116,7 @@ public final class InvocationService {
             String id = InvocationIds.next();
             long start = System.nanoTime();
             Instant created = Instant.now();
-            return invokers.invoke(d.version(), input).handle((result, failure) -> {
+            return invokers.invoke(d.version(), input).handleAsync((result, failure) -> {
                 limits.release(name);
                 long nanos = System.nanoTime() - start;
                 if (failure != null) {
@@ -121,9 +133,11 @@ public final class InvocationService {
                 if (metrics.needsPool(name)) {
                     invokers.pool(name).ifPresent(p -> metrics.pool(name, () -> invokers.pool(name).map(x -> x.idle()).orElse(0)));
                 }
-                recordLater(done(id, d.version(), result, false, created));
+                if (!result.ok() || result.stderr().length > 0 || !result.logs().isEmpty()) {
+                    recordLater(done(id, d.version(), result, false, created)); // a clean run has no log lines to keep
+                }
                 return new Completed(id, d.version(), result);
-            });
+            }, continuation);
         });
     }
 
@@ -160,14 +174,20 @@ public final class InvocationService {
         return id;
     }
 
+    /** Records are best effort: the caller already has the answer, so a full queue drops them. */
     private void recordLater(InvocationRecord record) {
-        blocking.execute(() -> {
+        records.execute(() -> {
             try {
                 store.put(record);
             } catch (RuntimeException e) {
-                // records are best effort: the caller already has the answer
+                // the store is down: the invocation itself succeeded all the same
             }
         });
+    }
+
+    /** Stops the record writer. */
+    public void close() {
+        records.shutdown();
     }
 
     static InvocationRecord done(String id, FunctionVersion v, Result r, boolean keepStdout, Instant created) {
