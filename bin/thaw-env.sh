@@ -82,11 +82,12 @@ thaw_cli() {
         -cp "$thaw_root/cli/target/cli-0.1.0-SNAPSHOT.jar:$(cat "$thaw_root/cli/target/classpath.txt")" dev.thaw.cli.Fn "$@"
 }
 
-# Runs a Java main class of Thaw with the built classpath.
+# Runs a Java main class of Thaw with the built classpath. The heap is fixed and touched up
+# front, so that a benchmark measuring host memory does not see the heap grow.
 thaw_java() {
     local main=$1
     shift
-    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+AlwaysPreTouch \
         -Dthaw.root="$thaw_root" -Dthaw.sysroot="$thaw_root/unikernel-base/target/sysroot" \
         -cp "$thaw_root/load-tests/target/classes:$(cat "$thaw_root/load-tests/target/classpath.txt")" "$main" "$@"
 }

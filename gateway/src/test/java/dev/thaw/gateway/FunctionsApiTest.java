@@ -185,6 +185,28 @@ class FunctionsApiTest {
     }
 
     @Test
+    void followingLogsStreamsNewLinesAsServerSentEvents() throws Exception {
+        deploy("chatty", Bundles.function("\"name\": \"chatty\", \"memory_mb\": 16",
+                "#include <stdio.h>\nint main(void){char b[32]={0};fread(b,1,31,stdin);"
+                        + "fprintf(stderr,\"said %s\\n\",b);return 0;}\n")).then().statusCode(201);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest follow = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://localhost:" + io.restassured.RestAssured.port + "/v1/functions/chatty/logs?follow=true"))
+                .header("Authorization", "Bearer " + TOKEN).build();
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream =
+                http.send(follow, java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        Thread reader = Thread.ofVirtual().start(() -> stream.body().filter(l -> l.startsWith("data: ")).forEach(events::add));
+        admin().body("live").post("/fn/chatty").then().statusCode(200);
+        String event = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        reader.interrupt();
+        assertTrue(event != null && event.contains("\"line\":\"said live\"") && event.contains("\"stream\":\"stderr\""),
+                String.valueOf(event));
+    }
+
+    @Test
     void metricsHealthAndOpenApiAreServed() throws Exception {
         deploy("hello", Bundles.folder("functions/hello")).then().statusCode(201);
         admin().body("m").post("/fn/hello").then().statusCode(200);
