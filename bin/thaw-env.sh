@@ -58,7 +58,8 @@ thaw_setup() {
     [ -e /dev/kvm ] || echo "thaw: WARNING: /dev/kvm is missing; functions cannot run here" >&2
 }
 
-# Builds everything (skipping tests) if any source is newer than the last build.
+# Builds everything (skipping tests) if any source is newer than the last build, and writes
+# the runtime classpath of each module that has a launcher.
 thaw_build() {
     local stamp="$thaw_root/target/.built"
     if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -newer "$stamp" -type f -print -quit)" ]; then
@@ -66,7 +67,7 @@ thaw_build() {
     fi
     echo "thaw: building..." >&2
     (cd "$thaw_root" && ./mvnw -q -B -ntp install -DskipTests) || thaw_die "the build failed"
-    (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli dependency:build-classpath \
+    (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli,invoker-service dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt >/dev/null) || thaw_die "could not resolve the classpath"
     rm -f "$thaw_root/target/cli.jsa"
     touch "$stamp"
@@ -82,12 +83,15 @@ thaw_cli() {
         -cp "$thaw_root/cli/target/cli-0.1.0-SNAPSHOT.jar:$(cat "$thaw_root/cli/target/classpath.txt")" dev.thaw.cli.Fn "$@"
 }
 
-# Runs a Java main class of Thaw with the built classpath. The heap is fixed and touched up
-# front, so that a benchmark measuring host memory does not see the heap grow.
+# Runs a main class of a module of Thaw with that module's built classpath:
+#   thaw_java MODULE MAIN [JVM options...] -- [arguments...]
 thaw_java() {
-    local main=$1
-    shift
-    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+AlwaysPreTouch \
+    local module=$1 main=$2
+    shift 2
+    local jvm=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do jvm+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${jvm[@]}" \
         -Dthaw.root="$thaw_root" -Dthaw.sysroot="$thaw_root/unikernel-base/target/sysroot" \
-        -cp "$thaw_root/load-tests/target/classes:$(cat "$thaw_root/load-tests/target/classpath.txt")" "$main" "$@"
+        -cp "$thaw_root/$module/target/classes:$(cat "$thaw_root/$module/target/classpath.txt")" "$main" "$@"
 }

@@ -33,7 +33,15 @@ public final class InvokerMain {
     private InvokerMain() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = options(args);
+        try {
+            run(options(args));
+        } catch (Exception e) {
+            System.err.println("invoker: " + e.getMessage()); // one line: no stack trace for the operator
+            System.exit(1);
+        }
+    }
+
+    private static void run(Map<String, String> opts) throws Exception {
         String redis = opts.get("redis");
         if (redis == null) {
             System.err.println("invoker: --redis redis://host:port is required");
