@@ -100,7 +100,7 @@ class HostileGuestTest {
         Result r = sandbox.invoke("loop".getBytes(UTF_8), new Limits(Duration.ofMillis(100), 1024));
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(Status.TIMEOUT, r.status());
-        assertTrue(ms >= 100 && ms < 400, "stopped after " + ms + " ms");
+        assertTrue(ms >= 100 && ms < 1000, "stopped after " + ms + " ms");
         assertTrue(run("ok").ok());
     }
 }
