@@ -27,7 +27,7 @@ public final class DedicatedShell implements AutoCloseable {
         if (shell == null) {
             shell = newShell();
         }
-        Result r = runAndRelease(shell, input, limits, true);
+        Result r = runAndRelease(shell, input, limits);
         if (shell.broken()) {
             shell = null;
         }
@@ -54,7 +54,7 @@ public final class DedicatedShell implements AutoCloseable {
         return Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask());
     }
 
-    private Result runAndRelease(Shell s, byte[] input, Limits limits, boolean keep) {
+    private Result runAndRelease(Shell s, byte[] input, Limits limits) {
         Result r;
         try {
             r = invocation.run(s, input, limits, System.nanoTime());
@@ -65,7 +65,7 @@ public final class DedicatedShell implements AutoCloseable {
         if (s.broken()) {
             sandbox.stats().discarded.incrementAndGet();
             engine.closeLater(s);
-        } else if (keep) {
+        } else {
             long t = System.nanoTime();
             s.reset();
             lastResetNanos = System.nanoTime() - t;

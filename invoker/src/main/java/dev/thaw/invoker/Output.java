@@ -59,10 +59,6 @@ final class Output implements OutputRecords.Sink {
         return exceeded;
     }
 
-    long limit() {
-        return limit;
-    }
-
     byte[] stdout() {
         return Arrays.copyOf(stdout, stdoutLength);
     }

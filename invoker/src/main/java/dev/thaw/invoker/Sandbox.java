@@ -65,13 +65,17 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** Queues one invocation on the least loaded runner, preferring one with a warm shell. */
+    /**
+     * Queues one invocation on the least loaded runner, preferring one with a warm shell.
+     * {@code input} is read when the invocation starts, not copied here: leave it unchanged
+     * until the result completes.
+     */
     public CompletableFuture<Result> submit(byte[] input, Limits limits) {
         if (closed) {
             throw new IllegalStateException("sandbox " + snapshot.directory() + " is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
-        engine.pickRunner(this).submit(new Runner.Task.Invoke(this, input.clone(), limits, System.nanoTime(), result));
+        engine.pickRunner(this).submit(new Runner.Task.Invoke(this, input, limits, System.nanoTime(), result));
         return result;
     }
 

@@ -113,10 +113,6 @@ final class Shell implements AutoCloseable {
         broken = true;
     }
 
-    GuestMemory memory() {
-        return memory;
-    }
-
     /** Room for the request in the guest. */
     long inputCapacity() {
         return snapshot.recv().cap();

@@ -43,7 +43,7 @@ final class GuestImage {
             }
             copy(memory, stack.address(), stack.bytes());
         };
-        return new BootImage(layout.memorySize(), writer, elf.entry(), stack.stackPointer(),
+        return new BootImage(layout.memorySize(), writer, elf.entry(), stack.address(),
                 GuestLayout.PAGE_TABLES, GuestLayout.GDT, GuestLayout.TSS);
     }
 

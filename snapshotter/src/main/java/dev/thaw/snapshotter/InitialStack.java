@@ -31,12 +31,8 @@ final class InitialStack {
     private static final long AT_RANDOM = 25;
     private static final long AT_EXECFN = 31;
 
-    /** The bytes to place so that they end at {@code top}, and the stack pointer they give. */
-    record Built(long address, byte[] bytes) {
-        long stackPointer() {
-            return address;
-        }
-    }
+    /** The bytes to place at {@code address}, which is also the initial stack pointer. */
+    record Built(long address, byte[] bytes) {}
 
     private InitialStack() {}
 

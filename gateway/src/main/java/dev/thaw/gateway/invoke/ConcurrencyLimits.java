@@ -28,9 +28,4 @@ public final class ConcurrencyLimits {
             n.decrementAndGet();
         }
     }
-
-    public int inFlight(String function) {
-        AtomicInteger n = inFlight.get(function);
-        return n == null ? 0 : n.get();
-    }
 }

@@ -29,10 +29,6 @@ public final class FunctionCatalog {
         this.registry = registry;
     }
 
-    public FunctionRegistry registry() {
-        return registry;
-    }
-
     /** The version asked for (or the latest), if it exists. May read the registry: call off the event loop on a miss. */
     public Optional<Deployed> find(String name, OptionalInt version) {
         if (version.isPresent()) {

@@ -151,11 +151,9 @@ public final class InvocationService {
         authorize(d, admin);
         String id = InvocationIds.next();
         Instant created = Instant.now();
-        store.put(new InvocationRecord(id, d.version().name(), d.version().version(), InvocationRecord.State.QUEUED, "",
-                0, "", new byte[0], new byte[0], List.of(), false, 0, 0, created, null));
+        store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, created));
         boolean queued = queue.offer(() -> {
-            store.put(new InvocationRecord(id, d.version().name(), d.version().version(), InvocationRecord.State.RUNNING,
-                    "", 0, "", new byte[0], new byte[0], List.of(), false, 0, 0, created, null));
+            store.put(pending(id, d.version(), InvocationRecord.State.RUNNING, created));
             long start = System.nanoTime();
             try {
                 Result r = invokers.invoke(d.version(), input).join();
@@ -188,6 +186,11 @@ public final class InvocationService {
     /** Stops the record writer. */
     public void close() {
         records.shutdown();
+    }
+
+    private static InvocationRecord pending(String id, FunctionVersion v, InvocationRecord.State state, Instant created) {
+        return new InvocationRecord(id, v.name(), v.version(), state, "", 0, "", new byte[0], new byte[0], List.of(),
+                false, 0, 0, created, null);
     }
 
     static InvocationRecord done(String id, FunctionVersion v, Result r, boolean keepStdout, Instant created) {

@@ -1,7 +1,6 @@
 package dev.thaw.invoker.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
@@ -43,10 +42,6 @@ public final class GuestMemory {
 
     public long readLong(long address) throws OutOfRangeException {
         return slice(address, 8).get(JAVA_LONG_UNALIGNED, 0);
-    }
-
-    public int readInt(long address) throws OutOfRangeException {
-        return slice(address, 4).get(JAVA_INT_UNALIGNED, 0);
     }
 
     public byte readByte(long address) throws OutOfRangeException {

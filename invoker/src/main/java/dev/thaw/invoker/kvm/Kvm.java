@@ -67,10 +67,6 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
-    /** True when this host's KVM is PVM (guest CPL0 emulated, CPL3 native). */
-    public static boolean isPvm() {
-        return Files.exists(Path.of("/sys/module/kvm_pvm"));
-    }
 
     /**
      * KVM_GET_SUPPORTED_CPUID with the extended FPU state hidden: the guest runs with

@@ -10,7 +10,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.GroupLayout;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 
@@ -126,13 +125,4 @@ public final class KvmStructs {
         return layout.byteOffset(elements);
     }
 
-    /** Size of a (possibly nested) field. */
-    public static long size(GroupLayout layout, String... path) {
-        PathElement[] elements = new PathElement[path.length];
-        for (int i = 0; i < path.length; i++) {
-            elements[i] = PathElement.groupElement(path[i]);
-        }
-        MemoryLayout field = layout.select(elements);
-        return field.byteSize();
-    }
 }

@@ -38,13 +38,11 @@ public final class Vcpu implements AutoCloseable {
     private static final long INTERNAL_SUBERROR = offset(KVM_RUN, "exit", "internal", "suberror");
 
     private final int fd;
-    private final int id;
     private final MemorySegment run;
     private final String name;
 
     Vcpu(Kvm kvm, int fd, int id) {
         this.fd = fd;
-        this.id = id;
         this.name = "vcpu " + id;
         MemorySegment address = Libc.mmap(kvm.vcpuMmapSize(), Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
         if (address.address() == Libc.MAP_FAILED) {
@@ -60,10 +58,6 @@ public final class Vcpu implements AutoCloseable {
             throw e;
         }
         run.set(JAVA_LONG, VALID_REGS, 0L); // nothing is copied out on exit; reads are explicit
-    }
-
-    public int id() {
-        return id;
     }
 
     public void getRegs(MemorySegment regs) { ioctl(KvmApi.KVM_GET_REGS, regs, "KVM_GET_REGS"); }
