@@ -70,6 +70,7 @@ thaw_build() {
     (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli,invoker-service dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt >/dev/null) || thaw_die "could not resolve the classpath"
     rm -f "$thaw_root/target/cli.jsa"
+    mkdir -p "$thaw_root/target"   # a fresh clone has none until something makes it
     touch "$stamp"
 }
 
