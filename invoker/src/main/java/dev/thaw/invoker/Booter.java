@@ -13,6 +13,7 @@ import dev.thaw.invoker.kvm.Mapping;
 import dev.thaw.invoker.kvm.Vcpu;
 import dev.thaw.invoker.kvm.Vm;
 import dev.thaw.invoker.machine.EntryState;
+import dev.thaw.invoker.snapshot.RecvPlacement;
 import dev.thaw.invoker.snapshot.SnapshotFormat;
 import dev.thaw.invoker.snapshot.SnapshotState;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Boots a guest image to its snapshot point (its first recv hypercall) and saves it: guest
@@ -71,6 +73,10 @@ final class Booter {
                 }
                 vcpu.getRegs(regs);
                 vcpu.getSregs(sregs);
+                Optional<String> refusal = RecvPlacement.refusal(memory, sregs, waiting.recv());
+                if (refusal.isPresent()) {
+                    throw new BootException(refusal.get());
+                }
                 vcpu.getFpu(fpu);
                 regs.set(JAVA_LONG, offset(KVM_REGS, "rip"), pastHypercall(memory, regs.get(JAVA_LONG, offset(KVM_REGS, "rip"))));
                 SnapshotState state = new SnapshotState(image.memorySize(), waiting.recv().args(),

@@ -2,6 +2,7 @@ package dev.thaw.snapshotter;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
@@ -9,6 +10,8 @@ import dev.thaw.invoker.Result;
 import dev.thaw.invoker.Result.Status;
 import dev.thaw.invoker.Sandbox;
 import dev.thaw.invoker.testing.KvmTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,6 +72,46 @@ class HostileGuestTest {
         Result next = run("ok");
         assertTrue(next.ok(), next::toString);
         assertEquals("ok\n", next.stdoutText());
+    }
+
+    /** The recv-target guest, with its recv aimed at {@code target}, in a directory of its own. */
+    private static Path recvTarget(String target) throws Exception {
+        Path dir = Files.createTempDirectory("thaw-recv-target-");
+        Files.copy(TestSnapshots.root().resolve("unikernel-base/tests/recv-target/main.c"), dir.resolve("main.c"));
+        Files.writeString(dir.resolve("function.json"), """
+                {"name": "recv-target", "runtime": "c", "memory_mb": 16, "timeout_ms": 1000, "env": {"TARGET": "%s"}}
+                """.formatted(target));
+        return dir;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text          | recv buffer 0x4 | lies on the function's code (page 0x4
+            gdt           | recv buffer 0x2000+64 | lies on the GDT (page 0x2000)
+            tss           | recv buffer 0x3000+256 | lies on the TSS (page 0x3000)
+            page-tables   | recv buffer 0x6000+4096 | lies on the page tables (page 0x6000)
+            boot-info     | recv buffer 0x1000+64 | lies on the boot information (page 0x1000)
+            rodata-struct | recv struct 0x | lies on read-only memory (page 0x
+            """)
+    void aRecvTheHostWouldWriteIntoMemoryTheGuestCannotWriteFailsTheBuild(String target, String what, String where)
+            throws Exception {
+        Path dir = recvTarget(target);
+        BuildException e = assertThrows(BuildException.class, () -> TestSnapshots.builder().build(dir));
+        assertEquals(BuildException.Stage.BOOT, e.stage(), e::getMessage);
+        assertTrue(e.getMessage().startsWith("the function's " + what), e.getMessage());
+        assertTrue(e.getMessage().contains(where + ""), e.getMessage());
+        assertTrue(e.getMessage().contains("which the guest cannot write"), e.getMessage());
+    }
+
+    @Test
+    void aRecvBufferInTheFunctionsOwnWritableDataIsAccepted() throws Exception {
+        try (Sandbox s = TestSnapshots.engine().open(TestSnapshots.builder().build(recvTarget("bss")).directory())) {
+            for (String input : new String[] {"first", "second request"}) {
+                Result r = s.invoke(input.getBytes(UTF_8), LIMITS);
+                assertTrue(r.ok(), r::toString);
+                assertEquals(input, r.stdoutText());
+            }
+        }
     }
 
     @Test
