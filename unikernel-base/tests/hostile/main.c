@@ -68,6 +68,18 @@ int main(void)
         __asm__ __volatile__("syscall" : : "a"(39) : "rcx", "r11", "memory");
     } else if (!strcmp(what, "trap")) {
         __builtin_trap();
+    } else if (!strcmp(what, "int3")) {          /* a breakpoint: a trap, RIP ends up after it */
+        __asm__ __volatile__("int3\n\tnop");
+    } else if (!strcmp(what, "int80")) {         /* a 32-bit Linux system call */
+        __asm__ __volatile__("int $0x80" : : "a"(20) : "memory");
+    } else if (!strcmp(what, "step")) {          /* RFLAGS.TF: a debug trap after the next instruction */
+        __asm__ __volatile__("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop\n\tnop" : : : "memory", "cc");
+    } else if (!strcmp(what, "status")) {        /* an exit status no process can have */
+        ex.status = 256;
+        out(THAW_HC_EXIT, (uintptr_t)&ex);
+    } else if (!strcmp(what, "signal")) {        /* a signal number Linux does not have */
+        ex.signal = 65;
+        out(THAW_HC_EXIT, (uintptr_t)&ex);
     } else if (!strcmp(what, "flood")) {         /* 100 MB to stdout */
         static char block[1 << 20];
         memset(block, 'x', sizeof block);

@@ -57,6 +57,11 @@ class HostileGuestTest {
             hlt       | CRASHED       | hlt, a privileged instruction
             syscall   | CRASHED       | a system call instruction at 0x
             trap      | CRASHED       | ud2 (a trap
+            int3      | CRASHED       | an int3 breakpoint at 0x
+            int80     | CRASHED       | a 32-bit Linux system call (int $0x80) at 0x
+            step      | CRASHED       | a single-step trap (RFLAGS.TF is set)
+            status    | ABI_VIOLATION | exit hypercall with status 256; an exit status is 0 to 255
+            signal    | ABI_VIOLATION | exit hypercall with signal 65; a signal is 1 to 64, or 0 for none
             flood     | OUTPUT_LIMIT  | wrote more than its output limit of 6291456 bytes
             loop      | TIMEOUT       | ran longer than its timeout of 300 ms and was stopped
             """)
