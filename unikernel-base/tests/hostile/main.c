@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <thaw/abi.h>
+#include <thaw/thaw.h>
 
 static void out(uint16_t port, uint64_t arg)
 {
@@ -85,6 +86,18 @@ int main(void)
         memset(block, 'x', sizeof block);
         for (int i = 0; i < 100; i++)
             fwrite(block, 1, sizeof block, stdout);
+    } else if (!strcmp(what, "logflood")) {      /* 2,000,000 empty log lines */
+        for (int i = 0; i < 2000000; i++)
+            thaw_log("");
+    } else if (!strcmp(what, "loglines")) {      /* more log lines than are kept, and a long one */
+        static char line[10000];
+        memset(line, 'y', sizeof line - 1);
+        thaw_log(line);
+        for (int i = 0; i < 1500; i++) {
+            char l[32];
+            snprintf(l, sizeof l, "line %d", i);
+            thaw_log(l);
+        }
     } else if (!strcmp(what, "abort")) {
         fputs("about to abort\n", stderr);
         abort();

@@ -120,6 +120,25 @@ class HostileGuestTest {
     }
 
     @Test
+    void aFloodOfEmptyLogLinesEndsWithOutputLimitEvenThoughItWritesNoBytes() {
+        Result r = sandbox.invoke("logflood".getBytes(UTF_8), new Limits(Duration.ofSeconds(5), 1 << 20));
+        assertEquals(Status.OUTPUT_LIMIT, r.status(), r::toString);
+        assertEquals("wrote more than its output limit of 1048576 bytes", r.error());
+        assertTrue(r.logs().size() <= 1001, "kept " + r.logs().size() + " log lines");
+        assertTrue(run("ok").ok());
+    }
+
+    @Test
+    void logLinesAreKeptUpToAThousandOfUpTo4KiBEach() {
+        Result r = run("loglines");
+        assertTrue(r.ok(), r::toString);
+        assertEquals(1001, r.logs().size());
+        assertEquals("y".repeat(4096) + " [thaw: 5903 more bytes of this line dropped]", r.logs().get(0));
+        assertEquals("line 998", r.logs().get(999));
+        assertEquals("[thaw: 501 more log lines dropped; at most 1000 are kept per invocation]", r.logs().get(1000));
+    }
+
+    @Test
     void aDiscardedShellIsReplacedInTheBackground() throws Exception {
         assertTrue(run("ok").ok());
         long created = sandbox.stats().created();
