@@ -59,7 +59,7 @@ final class Booter {
                 long t1 = System.nanoTime();
                 Output output = new Output(BOOT_OUTPUT_LIMIT);
                 long deadline = t1 + timeout.toNanos();
-                GuestRun run = new GuestRun(vcpu, memory, deadline, output);
+                GuestRun run = new GuestRun(vcpu, memory, deadline, output, slot);
                 slot.arm(deadline);
                 GuestRun.Stop stop;
                 try {
@@ -118,6 +118,7 @@ final class Booter {
             case GuestRun.Stop.OutputLimit o -> "the function wrote more than " + BOOT_OUTPUT_LIMIT
                     + " bytes while initialising";
             case GuestRun.Stop.Waiting w -> throw new AssertionError();
+            case GuestRun.Stop.Preempted p -> throw new AssertionError("the boot thread has no other work to yield to");
         };
         String stderr = new String(output.stderr(), StandardCharsets.UTF_8).strip();
         return stderr.isEmpty() ? reason : reason + "; stderr: " + tail(stderr);

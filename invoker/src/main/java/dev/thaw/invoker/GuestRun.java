@@ -19,7 +19,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Runs a vCPU until its guest stops: it waits for a request, exits, crashes, breaks the ABI,
- * writes too much or runs out of time. Output flushes and FS-base changes are handled on the
+ * writes too much, runs out of time, or is preempted at the end of its time slice (then
+ * {@link #run()} continues it later). Output flushes and FS-base changes are handled on the
  * way. Used both to boot a guest to its snapshot point and to run an invocation.
  */
 final class GuestRun {
@@ -36,6 +37,9 @@ final class GuestRun {
         record TimedOut() implements Stop {}
 
         record OutputLimit() implements Stop {}
+
+        /** Its time slice ended while other work waits: the guest is intact, to be run on later. */
+        record Preempted() implements Stop {}
     }
 
     private static final long CANONICAL_LIMIT = 1L << 47;
@@ -50,13 +54,16 @@ final class GuestRun {
     private final GuestMemory memory;
     private final long deadline;
     private final Output output;
+    private final Watchdog.Slot slot;
     private int exits;
 
-    GuestRun(Vcpu vcpu, GuestMemory memory, long deadlineNanos, Output output) {
+    /** {@code slot} is the running thread's, armed by the caller; it says when to yield. */
+    GuestRun(Vcpu vcpu, GuestMemory memory, long deadlineNanos, Output output, Watchdog.Slot slot) {
         this.vcpu = vcpu;
         this.memory = memory;
         this.deadline = deadlineNanos;
         this.output = output;
+        this.slot = slot;
     }
 
     int exits() {
@@ -81,9 +88,14 @@ final class GuestRun {
                 }
                 case VmExit.Interrupted i -> {
                     VcpuKick.drain();
-                    if (System.nanoTime() - deadline >= 0) {
+                    long now = System.nanoTime();
+                    if (now - deadline >= 0) {
                         return new Stop.TimedOut();
                     }
+                    if (slot.sliceOver(now)) {
+                        return new Stop.Preempted();
+                    }
+                    // else a late kick meant for an earlier run: carry on
                 }
                 case VmExit.Shutdown s -> {
                     return new Stop.Crashed(describeFault());

@@ -72,6 +72,20 @@ class InvocationIsolationTest {
     }
 
     @Test
+    void anInvocationThatWroteMorePagesThanTheResetCopiesBackLeavesNothingBehind() throws Exception {
+        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/dirty-pages");
+             DedicatedShell shell = sandbox.dedicatedShell()) {
+            for (int i = 0; i < 4; i++) {
+                Result r = run(shell, "");
+                assertTrue(r.ok(), r::toString);
+                assertEquals("written=0 counter=7 heap=0\n", r.stdoutText(), "invocation " + (i + 1));
+                assertTrue(r.timings().dirtyPages() > 1024, "only " + r.timings().dirtyPages() + " pages dirtied: "
+                        + "the pages past the copy-back limit were not exercised");
+            }
+        }
+    }
+
+    @Test
     void aGuestThatLocksItselfOutWithProtectionKeysLeavesTheNextInvocationWorking() throws Exception {
         try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/vector-state");
              DedicatedShell shell = sandbox.dedicatedShell()) {
