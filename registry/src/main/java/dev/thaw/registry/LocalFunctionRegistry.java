@@ -1,5 +1,7 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.FunctionName;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

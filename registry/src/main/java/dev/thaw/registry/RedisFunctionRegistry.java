@@ -1,5 +1,7 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.FunctionName;
+
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
