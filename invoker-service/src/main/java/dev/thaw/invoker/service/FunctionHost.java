@@ -9,6 +9,7 @@ import dev.thaw.protocol.BuildFailure;
 import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.Bundle;
 import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.Sha256;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.snapshotter.BuildException;
@@ -19,11 +20,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -173,7 +171,7 @@ public final class FunctionHost implements AutoCloseable {
                         + "' does not match the function '" + expectedName + "' it is deployed as", "name", null);
             }
             String manifestJson = Files.readString(manifestFile, StandardCharsets.UTF_8);
-            String sha = sha256(bundle);
+            String sha = Sha256.hex(bundle);
             SnapshotBuilder.Built built;
             Hosted h;
             synchronized (lock(expectedName)) {
@@ -379,14 +377,6 @@ public final class FunctionHost implements AutoCloseable {
 
     private static Limits limits(Manifest m) {
         return new Limits(Duration.ofMillis(m.timeoutMs()), m.maxOutputBytes());
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static void delete(Path dir) {
