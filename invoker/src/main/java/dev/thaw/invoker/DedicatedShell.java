@@ -7,15 +7,15 @@ package dev.thaw.invoker;
  */
 public final class DedicatedShell implements AutoCloseable {
     private final Engine engine;
-    private final Sandbox sandbox;
+    private final ShellPool pool;
     private final Thread owner = Thread.currentThread();
     private final VcpuThread vcpu;
     private Shell shell;
     private long lastResetNanos;
 
-    DedicatedShell(Engine engine, Sandbox sandbox) {
+    DedicatedShell(Engine engine, ShellPool pool) {
         this.engine = engine;
-        this.sandbox = sandbox;
+        this.pool = pool;
         this.vcpu = new VcpuThread(engine.watchdog(), engine.tscKhz(), () -> 0);
     }
 
@@ -50,8 +50,8 @@ public final class DedicatedShell implements AutoCloseable {
     }
 
     private Shell newShell() {
-        sandbox.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), sandbox.snapshot(), vcpu.slot().runMask());
+        pool.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), pool.snapshot(), vcpu.slot().runMask());
     }
 
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {
@@ -63,7 +63,7 @@ public final class DedicatedShell implements AutoCloseable {
             throw e;
         }
         if (s.broken()) {
-            sandbox.stats().discarded.incrementAndGet();
+            pool.stats().discarded.incrementAndGet();
             engine.closeLater(s);
         } else {
             long t = System.nanoTime();
