@@ -31,9 +31,8 @@ public final class Runtimes {
      *
      * @param binary the interpreter with its bootstrap, a Thaw executable
      * @param root   a directory whose tree goes at the root of the guest's file image
-     * @param key    the hash of the build's inputs
      */
-    public record Built(Path binary, Path root, String key) {}
+    public record Built(Path binary, Path root) {}
 
     /** The runtime could not be built; the message has the build's last lines. */
     public static final class RuntimeBuildException extends Exception {
@@ -113,13 +112,18 @@ public final class Runtimes {
             throw new RuntimeBuildException("building the " + runtime.id() + " runtime failed (status " + status + "):\n"
                     + String.join("\n", tail));
         }
-        String[] lines = out.split("\n");
-        Path dir = Path.of(lines[lines.length - 1].strip());
-        Path binary = dir.resolve("bin/thaw-" + runtime.id());
-        Path root = dir.resolve("root");
-        if (!Files.isRegularFile(binary) || !Files.isDirectory(root)) {
-            throw new RuntimeBuildException("the " + runtime.id() + " runtime build gave no " + binary + " or " + root);
+        Path binary = null;
+        Path root = null;
+        for (String line : out.split("\n")) {
+            if (line.startsWith("binary=")) {
+                binary = Path.of(line.substring("binary=".length()).strip());
+            } else if (line.startsWith("root=")) {
+                root = Path.of(line.substring("root=".length()).strip());
+            }
         }
-        return new Built(binary, root, dir.getFileName().toString());
+        if (binary == null || root == null || !Files.isRegularFile(binary) || !Files.isDirectory(root)) {
+            throw new RuntimeBuildException("the " + runtime.id() + " runtime build did not name its binary and root: " + out);
+        }
+        return new Built(binary, root);
     }
 }
