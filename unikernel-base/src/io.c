@@ -74,6 +74,7 @@ void io_await_request(void)
     io->last = 0;
     clock_resumed(r);
     random_resumed(r);
+    unsupported_resumed();
 }
 
 long io_read(int fd, void *buf, size_t len)

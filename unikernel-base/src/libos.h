@@ -99,6 +99,9 @@ static inline void observe_world(void)
     }
 }
 
+/* syscall.c: calls made during init that returned ENOSYS, reported again after a resume */
+void unsupported_resumed(void);
+
 /* fs.c and tmpfs.c: files (see fs.c) */
 long fs_syscall(long n, long a, long b, long c, long d, long e, int *handled);
 long fs_read(int fd, void *buf, size_t len);

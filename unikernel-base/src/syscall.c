@@ -230,17 +230,11 @@ static long sys_futex(int *addr, int op, int val)
     }
 }
 
-/* A call the library OS does not implement returns ENOSYS, and says so once per
- * invocation in the log (calls made during init, once in the boot's log): a user can then
- * see why a program degrades. */
-static long unsupported(long n)
+/* A call the library OS does not implement returns ENOSYS and says so in the log, naming
+ * it, so that a user learns why a program degrades: once per invocation, and for a call
+ * made during init, in every invocation (the host passes each line on once per function). */
+static void report_unsupported(long n)
 {
-    uint64_t *seen = state()->unsupported;
-    if (n < 0 || n >= 512)
-        return -ENOSYS;
-    if (seen[n / 64] & 1ull << (n % 64))
-        return -ENOSYS;
-    seen[n / 64] |= 1ull << (n % 64);
     char line[96] = "thaw: unsupported system call ";
     const char *name = n < (long)(sizeof syscall_names / sizeof *syscall_names) && syscall_names[n] ? syscall_names[n] : "?";
     size_t at = strlen(line);
@@ -260,7 +254,26 @@ static long unsupported(long n)
     memcpy(line + at, "): ENOSYS", 9);
     at += 9;
     io_log_quietly(line, at);
+}
+
+static long unsupported(long n)
+{
+    uint64_t *seen = state()->unsupported;
+    if (n < 0 || n >= 512)
+        return -ENOSYS;
+    if (!(seen[n / 64] & 1ull << (n % 64))) {
+        seen[n / 64] |= 1ull << (n % 64);
+        report_unsupported(n);
+    }
     return -ENOSYS;
+}
+
+void unsupported_resumed(void)
+{
+    const uint64_t *seen = state()->unsupported;
+    for (long w = 0; w < 8; w++)
+        for (uint64_t bits = seen[w]; bits; bits &= bits - 1)
+            report_unsupported(w * 64 + __builtin_ctzll(bits));
 }
 
 long __thaw_syscall(long n, long a, long b, long c, long d, long e, long f)

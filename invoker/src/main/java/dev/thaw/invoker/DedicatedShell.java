@@ -39,7 +39,7 @@ public final class DedicatedShell implements AutoCloseable {
         checkThread();
         long submitted = System.nanoTime();
         Shell fresh = newShell();
-        Result r = invocation.run(fresh, input, limits, submitted);
+        Result r = invocation.run(fresh, input, limits, submitted, sandbox.reportedOnce());
         engine.closeLater(fresh);
         return r;
     }
@@ -57,7 +57,7 @@ public final class DedicatedShell implements AutoCloseable {
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {
         Result r;
         try {
-            r = invocation.run(s, input, limits, System.nanoTime());
+            r = invocation.run(s, input, limits, System.nanoTime(), sandbox.reportedOnce());
         } catch (RuntimeException e) {
             engine.closeLater(s);
             throw e;

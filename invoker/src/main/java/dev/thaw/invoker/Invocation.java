@@ -2,6 +2,7 @@ package dev.thaw.invoker;
 
 import dev.thaw.invoker.kvm.KvmException;
 import java.security.SecureRandom;
+import java.util.Set;
 
 /**
  * One invocation on one shell, on the thread that owns the shell: deliver the request, run
@@ -20,7 +21,7 @@ final class Invocation {
     }
 
     /** Runs; {@code submitted} is when the caller asked (System.nanoTime()). */
-    Result run(Shell shell, byte[] input, Limits limits, long submitted) {
+    Result run(Shell shell, byte[] input, Limits limits, long submitted, Set<String> reportedOnce) {
         long start = System.nanoTime();
         boolean warm = shell.warm();
         if (input.length > shell.inputCapacity()) {
@@ -31,7 +32,7 @@ final class Invocation {
         try {
             random.nextBytes(entropy);
             shell.deliver(input, entropy, tscKhz);
-            Output output = new Output(limits.maxOutputBytes());
+            Output output = new Output(limits.maxOutputBytes(), reportedOnce);
             long deadline = start + limits.timeout().toNanos();
             GuestRun run = shell.newRun(deadline, output);
             long runStart = System.nanoTime();

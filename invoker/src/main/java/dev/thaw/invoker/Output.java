@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /** What one guest run wrote to stdout, stderr and its log, up to a byte limit over all three. */
 final class Output implements OutputRecords.Sink {
@@ -20,9 +21,18 @@ final class Output implements OutputRecords.Sink {
     private byte[] stderr = new byte[0];
     private int stderrLength;
     private final List<String> logs = new ArrayList<>();
+    private final Set<String> reportedOnce;
 
-    Output(long limit) {
+    /** Log lines with this prefix (the library OS's "unsupported system call" notes) are kept once per set. */
+    static final String ONCE_PREFIX = "thaw: unsupported system call ";
+
+    /**
+     * @param reportedOnce the once-only log lines already passed on for this function; this
+     *                     output adds the new ones
+     */
+    Output(long limit, Set<String> reportedOnce) {
         this.limit = limit;
+        this.reportedOnce = reportedOnce;
     }
 
     @Override
@@ -44,7 +54,12 @@ final class Output implements OutputRecords.Sink {
                 MemorySegment.copy(bytes, JAVA_BYTE, 0, stderr, stderrLength, (int) n);
                 stderrLength += (int) n;
             }
-            default -> logs.add(new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+            default -> {
+                String line = new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+                if (!line.startsWith(ONCE_PREFIX) || reportedOnce.add(line)) {
+                    logs.add(line);
+                }
+            }
         }
     }
 

@@ -131,7 +131,7 @@ final class Runner {
             return;
         }
         try {
-            Result result = invocation.run(shell, task.input(), task.limits(), task.submitted());
+            Result result = invocation.run(shell, task.input(), task.limits(), task.submitted(), sandbox.reportedOnce());
             if (shell.broken()) {
                 sandbox.stats().discarded.incrementAndGet();
             }
@@ -203,7 +203,8 @@ final class Runner {
                 task.sandbox().stats().created.incrementAndGet();
                 Shell shell = Shell.create(engine.kvm(), task.sandbox().snapshot(), slot.runMask());
                 if (task.warmupInput() != null) {
-                    invocation.run(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime());
+                    invocation.run(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime(),
+                            new java.util.HashSet<>()); // its result is dropped: report nothing as done
                     if (shell.broken()) {
                         engine.closeLater(shell);
                         throw new IllegalStateException("warming a shell failed: the warm-up invocation did not exit");
