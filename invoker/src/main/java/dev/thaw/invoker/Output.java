@@ -25,6 +25,13 @@ final class Output implements OutputRecords.Sink {
 
     /** Log lines with this prefix (the library OS's "unsupported system call" notes) are kept once per set. */
     static final String ONCE_PREFIX = "thaw: unsupported system call ";
+    /**
+     * The set is the host's memory and the lines are the guest's: only short lines count, and
+     * only so many (there are fewer system calls), so a guest that logs made-up ones cannot
+     * grow it. Past the bound, lines are simply passed on every time.
+     */
+    static final int ONCE_MAX_LENGTH = 128;
+    static final int ONCE_MAX_LINES = 512;
 
     /**
      * @param reportedOnce the once-only log lines already passed on for this function; this
@@ -56,11 +63,16 @@ final class Output implements OutputRecords.Sink {
             }
             default -> {
                 String line = new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-                if (!line.startsWith(ONCE_PREFIX) || reportedOnce.add(line)) {
+                if (!reportedOnlyOnce(line) || reportedOnce.add(line)) {
                     logs.add(line);
                 }
             }
         }
+    }
+
+    private boolean reportedOnlyOnce(String line) {
+        return line.startsWith(ONCE_PREFIX) && line.length() <= ONCE_MAX_LENGTH
+                && (reportedOnce.contains(line) || reportedOnce.size() < ONCE_MAX_LINES);
     }
 
     private static byte[] ensure(byte[] buffer, int length, long more) {
