@@ -1,5 +1,7 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.Sha256;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,7 @@ abstract class FunctionRegistryContract {
         assertEquals(List.of(1, 2, 3), List.of(first.version(), second.version(), third.version()));
         assertEquals("hello", first.name());
         assertEquals(manifest("hello", 1), first.manifestJson());
-        assertEquals(BundleDigest.sha256(bytes("bundle one")), first.bundleSha256());
+        assertEquals(Sha256.hex(bytes("bundle one")), first.bundleSha256());
         assertEquals("bundle one".length(), first.bundleSize());
         assertFalse(first.deployedAt().isBefore(before));
         assertFalse(third.deployedAt().isAfter(after));
@@ -91,7 +93,7 @@ abstract class FunctionRegistryContract {
         FunctionVersion deployed = registry.deploy("bytes", manifest("bytes", 1), bundle);
 
         assertArrayEquals(bundle, registry.bundle("bytes", deployed.version()).orElseThrow());
-        assertEquals(BundleDigest.sha256(bundle), deployed.bundleSha256());
+        assertEquals(Sha256.hex(bundle), deployed.bundleSha256());
         assertEquals(bundle.length, deployed.bundleSize());
     }
 
@@ -147,7 +149,7 @@ abstract class FunctionRegistryContract {
     }
 
     @Test
-    void deleteRemovesTheFunctionAndRedeployStartsAtOne() {
+    void deleteRemovesTheFunctionAndARedeployNeverReusesItsVersionNumbers() {
         registry.deploy("hello", manifest("hello", 1), bytes("h1"));
         registry.deploy("hello", manifest("hello", 2), bytes("h2"));
         FunctionVersion other = registry.deploy("other", manifest("other", 1), bytes("o1"));
@@ -162,9 +164,15 @@ abstract class FunctionRegistryContract {
         assertEquals(List.of(other), registry.versions("other"));
         assertFalse(registry.delete("hello"), "a second delete finds nothing");
 
+        // Gateways and invokers cache name@n as immutable: a number must never name other code.
         FunctionVersion redeployed = registry.deploy("hello", manifest("hello", 9), bytes("again"));
-        assertEquals(1, redeployed.version());
+        assertEquals(3, redeployed.version());
         assertEquals(List.of(redeployed), open().versions("hello"));
+        assertEquals(Optional.empty(), open().version("hello", 1));
+
+        assertTrue(registry.delete("hello"));
+        assertEquals(4, open().deploy("hello", manifest("hello", 10), bytes("and again")).version(),
+                "another process after a second delete");
     }
 
     @Test
