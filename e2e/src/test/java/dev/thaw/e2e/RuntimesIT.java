@@ -24,7 +24,7 @@ class RuntimesIT {
         int port = Node.freePort();
         String url = "http://127.0.0.1:" + port;
         Path state = Files.createDirectories(tmp.resolve("state"));
-        try (Node gateway = Node.gateway("gateway-runtimes", port, "thaw.state-dir=" + state)) {
+        try (Node platform = Node.embedded("embedded-runtimes", port, "thaw.state-dir=" + state)) {
             String token = Files.readString(state.resolve("admin-token")).strip();
             for (String runtime : new String[] {"python", "lua"}) {
                 String name = runtime + "-starter";
