@@ -4,7 +4,8 @@
  * tables, requiring modules), keep the function it returns, collect garbage, and call
  * thaw_ready(): the snapshot point. Every invocation resumes there, reseeds math.random
  * from fresh entropy, reads the request from stdin, calls handler(request) and writes what
- * it returns to stdout. A Lua error prints its traceback to stderr and exits with 1.
+ * it returns to stdout (a handler without parameters reads io.stdin itself). A Lua error
+ * prints its traceback to stderr and exits with 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,12 +104,20 @@ int main(int argc, char **argv)
         lua_pop(L, 1);
     }
 
-    size_t len;
-    char *request = read_request(&len);
+    /* A handler without parameters reads io.stdin itself. */
+    lua_Debug ar;
     lua_pushvalue(L, handler);
-    lua_pushlstring(L, request, len);
-    free(request);
-    if (lua_pcall(L, 1, 1, tb) != LUA_OK)
+    lua_getinfo(L, ">u", &ar);
+    int nargs = 0;
+    lua_pushvalue(L, handler);
+    if (ar.nparams > 0 || ar.isvararg) {
+        size_t len;
+        char *request = read_request(&len);
+        lua_pushlstring(L, request, len);
+        free(request);
+        nargs = 1;
+    }
+    if (lua_pcall(L, nargs, 1, tb) != LUA_OK)
         fail(L, "error in the handler");
     int status = 0;
     if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {

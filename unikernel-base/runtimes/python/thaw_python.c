@@ -5,7 +5,8 @@
  * module-level code: imports, tables, compiled regexes), collect and freeze the garbage
  * collector's generations, and call thaw_ready(): the snapshot point. Every invocation
  * resumes there, reseeds the random module, reads the request from stdin, calls
- * handle(request) and writes what it returns. The bootstrap itself is Python, below.
+ * handle(request) and writes what it returns (a handle() without parameters reads stdin
+ * itself). The bootstrap itself is Python, below.
  *
  * The interpreter is never finalised: an invocation ends with exit(), which flushes C's
  * stdio; Python's streams are flushed by the bootstrap. Tearing down every module would
@@ -85,6 +86,11 @@ static const char BOOTSTRAP[] =
     "        traceback.print_exc()\n"
     "        _flush()\n"
     "        return 1\n"
+    "    try:  # handle() without parameters reads sys.stdin itself\n"
+    "        wants_request = handle.__code__.co_argcount - (1 if hasattr(handle, '__self__') else 0) > 0 \\\n"
+    "            or bool(handle.__code__.co_flags & 0x04)\n"
+    "    except AttributeError:\n"
+    "        wants_request = True\n"
     "    _flush()  # what init printed belongs to the deploy\n"
     "    gc.collect()\n"
     "    gc.freeze()  # the snapshot's objects stay out of every invocation's collections\n"
@@ -93,7 +99,7 @@ static const char BOOTSTRAP[] =
     "    if random is not None:\n"
     "        random.seed()  # init's seed is in the snapshot, shared by every invocation\n"
     "    try:\n"
-    "        status = _write(handle(sys.stdin.buffer.read()))\n"
+    "        status = _write(handle(sys.stdin.buffer.read()) if wants_request else handle())\n"
     "    except SystemExit as e:\n"
     "        status = _exit_status(e)\n"
     "    except BaseException:\n"

@@ -94,4 +94,13 @@ class LuaRuntimeTest {
         assertEquals("printed x\n", r.stdoutText());
         assertEquals("to stderr\n", r.stderrText());
     }
+
+    @Test
+    void aHandlerWithoutParametersReadsStdinItselfAndSeesTheManifestsArgs() throws Exception {
+        try (RuntimeProbe stdin = new RuntimeProbe("lua-stdin")) {
+            Result r = stdin.invoke("quiet words");
+            assertTrue(r.ok(), () -> r + "\n" + r.stderrText());
+            assertEquals("QUIET WORDS", r.stdoutText());
+        }
+    }
 }

@@ -106,4 +106,13 @@ class PythonRuntimeTest {
         }
         assertArrayEquals(all, probe.invoke("bytes").stdout());
     }
+
+    @Test
+    void aHandlerWithoutParametersReadsStdinItselfAndSeesTheManifestsArgs() throws Exception {
+        try (RuntimeProbe stdin = new RuntimeProbe("python-stdin")) {
+            Result r = stdin.invoke("quiet words");
+            assertTrue(r.ok(), () -> r + "\n" + r.stderrText());
+            assertEquals("QUIET WORDS", r.stdoutText());
+        }
+    }
 }

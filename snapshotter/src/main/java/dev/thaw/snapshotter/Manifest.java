@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.protocol.FunctionName;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -198,7 +199,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             if (a.indexOf('\0') >= 0) {
                 throw new InvalidManifestException("args", "an argument cannot contain a NUL character");
             }
-            argBytes += a.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
+            argBytes += a.getBytes(StandardCharsets.UTF_8).length + 1;
         }
         if (argBytes > MAX_ARG_BYTES) {
             throw new InvalidManifestException("args", "more than " + MAX_ARG_BYTES + " bytes in all");
@@ -307,9 +308,8 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
 
     /**
      * The fields that shape the booted guest (its memory, argv, environment, runtime and
-     * snapshot point), as canonical
-     * JSON: part of the snapshot's address. Limits (timeout, output, public) are not, so
-     * changing them needs no new snapshot.
+     * snapshot point), as canonical JSON: part of the snapshot's address. Limits (timeout,
+     * output, public) are not, so changing them needs no new snapshot.
      */
     public String bootJson() {
         ObjectNode o = JSON.createObjectNode();

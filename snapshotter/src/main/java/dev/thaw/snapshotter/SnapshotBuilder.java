@@ -93,16 +93,16 @@ public final class SnapshotBuilder {
                     SnapshotStore.delete(work);
                 }
             } else if (manifest.runtime().interpreted()) {
-                Runtimes.Built runtime;
-                try {
-                    runtime = runtimes().get(manifest.runtime());
-                } catch (Runtimes.RuntimeBuildException | IllegalStateException e) {
-                    throw new BuildException(BuildException.Stage.RUNTIME, e.getMessage(), e);
-                }
                 String handler = FunctionFiles.handler(manifest.runtime());
                 if (!Files.isRegularFile(functionDir.resolve(handler))) {
                     throw new BuildException(BuildException.Stage.FILES, "runtime \"" + manifest.runtime().id()
                             + "\" needs " + handler + " in the function", null);
+                }
+                Runtimes.Built runtime;
+                try {
+                    runtime = runtimes().get(manifest.runtime()); // minutes on a machine's first use
+                } catch (Runtimes.RuntimeBuildException | IllegalStateException e) {
+                    throw new BuildException(BuildException.Stage.RUNTIME, e.getMessage(), e);
                 }
                 runtimeRoot = runtime.root();
                 binary = Files.readAllBytes(runtime.binary());
