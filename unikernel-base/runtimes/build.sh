@@ -7,7 +7,8 @@
 #
 # Two cached steps (THAW_CACHE, default ~/.cache/thaw, under runtimes/):
 #   compile  the interpreter from Debian's source package with thaw-cc: minutes, keyed on
-#            this script, the runtime's build.sh, musl (its cache key) and the host compiler
+#            this script, the runtime's build.sh, the source packages' versions, musl (its
+#            cache key) and the host compiler
 #   link     the bootstrap (runtimes/NAME/thaw_NAME.c) against the compiled interpreter and
 #            this sysroot's libc and library OS: a second, keyed on their bytes as well
 # So a change to the library OS relinks in a second; only a change to the runtime's own
@@ -37,12 +38,20 @@ fetch_source() {
     find "$PWD" -maxdepth 1 -mindepth 1 -type d -name "$1-*" | head -n1
 }
 
-. "$here/$name/build.sh"   # defines runtime_version, runtime_minutes and runtime_compile OUT
+. "$here/$name/build.sh"   # defines runtime_version, runtime_sources, runtime_minutes, runtime_compile OUT
 
 exec 9>"$cache/.lock-$name"
 flock 9
 
-compile_key=$( (cat "$0" "$here/$name/build.sh" "$sysroot/MUSL_KEY"; "$THAW_HOST_CC" --version | head -n1) | sha256sum | cut -c1-16)
+# The source packages' versions as apt knows them now: a Debian update rebuilds.
+source_versions() {
+    local pkg
+    for pkg in $runtime_sources; do
+        echo "$pkg $(apt-cache showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n1)"
+    done
+}
+compile_key=$( (cat "$0" "$here/$name/build.sh" "$sysroot/MUSL_KEY"; "$THAW_HOST_CC" --version | head -n1; source_versions) \
+    | sha256sum | cut -c1-16)
 compiled=$cache/$name-$runtime_version-$compile_key
 if [ ! -f "$compiled/link-args" ]; then
     echo "thaw: building the $name runtime from Debian's sources (first use on this machine, ~$runtime_minutes min)" >&2

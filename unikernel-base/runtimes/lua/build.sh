@@ -1,4 +1,5 @@
 # Lua 5.4 from Debian's lua5.4 source package (sourced by ../build.sh).
+runtime_sources="lua5.4"
 runtime_version=5.4
 runtime_minutes=1
 

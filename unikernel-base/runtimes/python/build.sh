@@ -8,6 +8,7 @@
 # the standard library compiled to .pyc by the build machine's python3.11 (the same
 # version: the .pyc magic number is checked). Only the library is built, not the python
 # program: the bootstrap (thaw_python.c) is the program.
+runtime_sources="python3.11 zlib"
 runtime_version=3.11
 runtime_minutes=5
 
@@ -98,9 +99,17 @@ MK
     cp -r "$src/Lib/." "$lib/"
     for x in $PY_LIB_EXCLUDE; do rm -rf "${lib:?}/$x"; done
     find "$lib" -name '__pycache__' -prune -exec rm -rf {} +
-    local sysconfigdata
+    # The build names sysconfig's data _sysconfigdata_{abiflags}_{platform}_{multiarch};
+    # Debian's sysconfig.py looks for _sysconfigdata_{abiflags}_{multiarch}.
+    local sysconfigdata name
     sysconfigdata=$(find "$work/py/build" -name '_sysconfigdata_*.py' 2>/dev/null | head -n1)
-    [ -z "$sysconfigdata" ] || cp "$sysconfigdata" "$lib/"
+    if [ -n "$sysconfigdata" ]; then
+        name=$(basename "$sysconfigdata")
+        if grep -q "f'_sysconfigdata_{sys.abiflags}_{multiarch}'" "$src/Lib/sysconfig.py"; then
+            name=$(echo "$name" | sed 's/^_sysconfigdata_\([^_]*\)_[^_]*_/_sysconfigdata_\1_/')
+        fi
+        cp "$sysconfigdata" "$lib/$name"
+    fi
     # Legacy .pyc next to where the .py was, then no .py: imports load them sourceless.
     "$build_python" -m compileall -q -b -j "$jobs" "$lib" >/dev/null || die "compileall failed"
     find "$lib" -name '*.py' -delete

@@ -57,4 +57,8 @@ def handle(request):
         return None
     if command == "bytes":
         return bytes(range(256))
+    if command == "builtins":
+        import sysconfig
+        import zoneinfo  # noqa: F401 (needs sysconfig's data)
+        return "%s\nTZPATH=%s\n" % (" ".join(sorted(sys.builtin_module_names)), sysconfig.get_config_var("TZPATH"))
     return "unknown command %r\n" % command

@@ -52,6 +52,17 @@ class PythonRuntimeTest {
     }
 
     @Test
+    void theCModulesThatMatterAreBuiltIn() {
+        String[] out = ok("builtins").split("\n");
+        Set<String> builtins = Set.of(out[0].split(" "));
+        for (String m : List.of("math", "_random", "_json", "_sha256", "_sha512", "_md5", "binascii", "zlib", "_struct",
+                "_datetime", "_bisect", "_heapq", "select", "unicodedata", "_decimal", "pyexpat", "_pickle")) {
+            assertTrue(builtins.contains(m), m + " is not built in: " + out[0]);
+        }
+        assertTrue(out[1].startsWith("TZPATH=/usr/share/zoneinfo"), "sysconfig's data is missing: " + out[1]);
+    }
+
+    @Test
     void randomIsReseededForEveryInvocationAndUrandomIsFresh() {
         Set<String> seen = new HashSet<>();
         String init = null;
