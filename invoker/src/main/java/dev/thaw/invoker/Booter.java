@@ -13,6 +13,7 @@ import dev.thaw.invoker.kvm.Mapping;
 import dev.thaw.invoker.kvm.Vcpu;
 import dev.thaw.invoker.kvm.Vm;
 import dev.thaw.invoker.machine.EntryState;
+import dev.thaw.invoker.snapshot.RecvPlacement;
 import dev.thaw.invoker.snapshot.SnapshotFormat;
 import dev.thaw.invoker.snapshot.SnapshotState;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 
 /**
  * Boots a guest image to its snapshot point (its first recv hypercall) and saves it: guest
@@ -58,7 +60,7 @@ final class Booter {
                 long t1 = System.nanoTime();
                 Output output = new Output(BOOT_OUTPUT_LIMIT, new HashSet<>());
                 long deadline = t1 + timeout.toNanos();
-                GuestRun run = new GuestRun(vcpu, memory, deadline, output);
+                GuestRun run = new GuestRun(vcpu, memory, deadline, output, slot);
                 slot.arm(deadline);
                 GuestRun.Stop stop;
                 try {
@@ -72,6 +74,10 @@ final class Booter {
                 }
                 vcpu.getRegs(regs);
                 vcpu.getSregs(sregs);
+                Optional<String> refusal = RecvPlacement.refusal(memory, sregs, waiting.recv());
+                if (refusal.isPresent()) {
+                    throw new BootException(refusal.get());
+                }
                 vcpu.getFpu(fpu);
                 regs.set(JAVA_LONG, offset(KVM_REGS, "rip"), pastHypercall(memory, regs.get(JAVA_LONG, offset(KVM_REGS, "rip"))));
                 SnapshotState state = new SnapshotState(image.memorySize(), waiting.recv().args(),
@@ -113,6 +119,7 @@ final class Booter {
             case GuestRun.Stop.OutputLimit o -> "the function wrote more than " + BOOT_OUTPUT_LIMIT
                     + " bytes while initialising";
             case GuestRun.Stop.Waiting w -> throw new AssertionError();
+            case GuestRun.Stop.Preempted p -> throw new AssertionError("the boot thread has no other work to yield to");
         };
         String stderr = new String(output.stderr(), StandardCharsets.UTF_8).strip();
         return stderr.isEmpty() ? reason : reason + "; stderr: " + tail(stderr);

@@ -16,13 +16,20 @@ import java.util.concurrent.Future;
 
 /**
  * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
- * timeouts, and a thread that closes discarded VMs off the invocation path.
+ * deadlines and time slices, and a thread that closes discarded VMs off the invocation path.
  */
 public final class Engine implements AutoCloseable {
+    /**
+     * Invocations one runner accepts waiting, by default: at tens of microseconds for a small
+     * function this is milliseconds of work; beyond it a caller is better told to come back.
+     */
+    public static final int DEFAULT_QUEUE_CAPACITY = 256;
+
     private final Kvm kvm;
     private final long tscKhz;
     private final Watchdog watchdog = new Watchdog();
     private final Runner[] runners;
+    private final int queueCapacity;
     private final ExecutorService closer = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-closer").daemon().unstarted(r));
     private final ExecutorService booter = Executors.newSingleThreadExecutor(
@@ -30,14 +37,15 @@ public final class Engine implements AutoCloseable {
     private final Set<Sandbox> sandboxes = ConcurrentHashMap.newKeySet();
     private Watchdog.Slot bootSlot; // boot thread only
 
-    private Engine(int runnerCount) {
+    private Engine(int runnerCount, int queueCapacity) {
         this.kvm = Kvm.open();
         try (Vm vm = kvm.createVm(); Vcpu vcpu = vm.createVcpu(0)) {
             this.tscKhz = vcpu.tscKhz();
         }
+        this.queueCapacity = queueCapacity;
         this.runners = new Runner[runnerCount];
         for (int i = 0; i < runnerCount; i++) {
-            runners[i] = new Runner(this, i);
+            runners[i] = new Runner(this, i, queueCapacity);
         }
     }
 
@@ -47,10 +55,22 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine start(int runners) {
+        return start(runners, DEFAULT_QUEUE_CAPACITY);
+    }
+
+    /**
+     * Starts an engine with {@code runners} runner threads, each accepting up to
+     * {@code queueCapacity} invocations waiting to start; beyond that, {@link Sandbox#submit}
+     * throws {@link EngineBusyException}.
+     */
+    public static Engine start(int runners, int queueCapacity) {
         if (runners < 1) {
-            throw new IllegalArgumentException("runners must be at least 1");
+            throw new IllegalArgumentException("runners must be at least 1: " + runners);
         }
-        return new Engine(runners);
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be at least 1: " + queueCapacity);
+        }
+        return new Engine(runners, queueCapacity);
     }
 
     /** Loads a snapshot and returns its sandbox, keeping up to 2 idle shells per runner. */
@@ -97,6 +117,11 @@ public final class Engine implements AutoCloseable {
         return runners.length;
     }
 
+    /** Invocations each runner accepts waiting to start. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
     Kvm kvm() {
         return kvm;
     }
@@ -114,8 +139,26 @@ public final class Engine implements AutoCloseable {
         return runners[index];
     }
 
+    /**
+     * Queues an invocation on the least loaded runner (among equals, one that holds an idle
+     * shell of the sandbox), or on any other with room when that one's queue is full.
+     */
+    void admit(Sandbox sandbox, Runner.Task.Invoke task) {
+        Runner best = pickRunner(sandbox);
+        if (best.offer(task)) {
+            return;
+        }
+        for (Runner r : runners) {
+            if (r != best && r.offer(task)) {
+                return;
+            }
+        }
+        throw new EngineBusyException("the engine is busy: " + (runners.length == 1 ? "its runner has "
+                : "each of its " + runners.length + " runners has ") + queueCapacity + " invocations waiting; try again later");
+    }
+
     /** The least loaded runner; among equals, one that holds an idle shell of the sandbox. */
-    Runner pickRunner(Sandbox sandbox) {
+    private Runner pickRunner(Sandbox sandbox) {
         Runner best = runners[0];
         int bestScore = Integer.MAX_VALUE;
         for (Runner r : runners) {

@@ -57,11 +57,12 @@ public final class Sandbox implements AutoCloseable {
         this.maxIdlePerRunner = maxIdlePerRunner;
     }
 
+    /** Log lines the guest repeats in every invocation that the caller sees once (see {@link Output}). */
     Set<String> reportedOnce() {
         return reportedOnce;
     }
 
-    /** Runs one invocation and waits for it. */
+    /** Runs one invocation and waits for it; throws {@link EngineBusyException} like {@link #submit}. */
     public Result invoke(byte[] input, Limits limits) {
         try {
             return submit(input, limits).get();
@@ -74,16 +75,38 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Queues one invocation on the least loaded runner, preferring one with a warm shell.
-     * {@code input} is read when the invocation starts, not copied here: leave it unchanged
-     * until the result completes.
+     * Queues one invocation, which must be over within its timeout from now; see
+     * {@link #submit(byte[], Limits, long)}.
      */
     public CompletableFuture<Result> submit(byte[] input, Limits limits) {
+        long now = System.nanoTime();
+        return admit(input, limits, now, now + limits.timeout().toNanos());
+    }
+
+    /**
+     * Queues one invocation on the least loaded runner, preferring one with a warm shell. It
+     * must be over by {@code deadlineNanos} (a {@link System#nanoTime()} value, such as the
+     * time a request that waited elsewhere has left), or by now plus the timeout if that is
+     * sooner. Time spent queued counts: when the deadline passes before the invocation starts,
+     * it ends as TIMEOUT without running; when it passes while the guest runs (or waits for
+     * its next time slice), the guest is stopped. {@code input} is read when the invocation
+     * starts, not copied here: leave it unchanged until the result completes.
+     *
+     * @throws EngineBusyException when every runner already has
+     *         {@link Engine#queueCapacity()} invocations waiting: nothing was queued
+     */
+    public CompletableFuture<Result> submit(byte[] input, Limits limits, long deadlineNanos) {
+        long now = System.nanoTime();
+        long byTimeout = now + limits.timeout().toNanos();
+        return admit(input, limits, now, deadlineNanos - byTimeout < 0 ? deadlineNanos : byTimeout);
+    }
+
+    private CompletableFuture<Result> admit(byte[] input, Limits limits, long now, long deadline) {
         if (closed) {
             throw new IllegalStateException("sandbox " + snapshot.directory() + " is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
-        engine.pickRunner(this).submit(new Runner.Task.Invoke(this, input, limits, System.nanoTime(), result));
+        engine.admit(this, new Runner.Task.Invoke(this, input, limits, now, deadline, result));
         return result;
     }
 

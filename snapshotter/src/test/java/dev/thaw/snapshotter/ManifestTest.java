@@ -45,6 +45,7 @@ class ManifestTest {
             `{"name": "a", "memory_mb": 4}`              | memory_mb          | must be a whole number from 8 to 1024, got 4
             `{"name": "a", "memory_mb": "64"}`           | memory_mb          | must be a whole number from 8 to 1024
             `{"name": "a", "timeout_ms": 0}`             | timeout_ms         | from 1 to 900000
+            `{"name": "a", "max_output_bytes": 1073741824}` | max_output_bytes | from 1 to 67108864, got 1073741824
             `{"name": "a", "runtime": "ruby"}`           | runtime            | must be "c", "elf", "python" or "lua", got "ruby"
             `{"name": "a", "runtime": "python", "sources": ["a.c"]}` | sources | not for runtime "python"
             `{"name": "a", "runtime": "lua", "snapshot": "first-contact"}` | snapshot | always snapshots at "ready"

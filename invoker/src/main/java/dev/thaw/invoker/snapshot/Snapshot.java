@@ -18,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A snapshot loaded and checked, ready to be instantiated many times. It keeps one
@@ -80,7 +81,10 @@ public final class Snapshot implements AutoCloseable {
         }
     }
 
-    /** The guest must be stopped just past a recv hypercall whose buffer lies in its memory. */
+    /**
+     * The guest must be stopped just past a recv hypercall whose buffer and struct lie in
+     * memory it can write itself (see {@link RecvPlacement}).
+     */
     private static Hypercall.Recv checkedRecv(GuestMemory memory, SnapshotState state, Path dir) throws SnapshotException {
         try {
             long rip = MemorySegment.ofArray(state.regs()).get(JAVA_LONG_UNALIGNED, offset(KVM_REGS, "rip"));
@@ -90,8 +94,10 @@ public final class Snapshot implements AutoCloseable {
             if (!(Hypercall.decode(Abi.HC_RECV, state.recvArgs(), memory) instanceof Hypercall.Recv recv)) {
                 throw new AssertionError();
             }
-            memory.slice(recv.buf(), recv.cap());
-            memory.slice(recv.args(), Abi.RECV.byteSize());
+            Optional<String> refusal = RecvPlacement.refusal(memory, MemorySegment.ofArray(state.sregs()), recv);
+            if (refusal.isPresent()) {
+                throw new SnapshotException("snapshot " + dir + " is refused: " + refusal.get());
+            }
             return recv;
         } catch (GuestMemory.OutOfRangeException | AbiViolation e) {
             throw new SnapshotException("snapshot " + dir + " is inconsistent: " + e.getMessage(), e);
