@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.snapshotter.SnapshotBuilder;
 import dev.thaw.snapshotter.TestSnapshots;
 import java.io.IOException;
@@ -18,11 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class RuntimeProbe implements AutoCloseable {
     final SnapshotBuilder.Built built;
-    final Sandbox sandbox;
+    final ShellPool pool;
 
     RuntimeProbe(String name) throws Exception {
         built = TestSnapshots.build("functions/src/test/functions/" + name);
-        sandbox = TestSnapshots.engine().open(built.directory());
+        pool = TestSnapshots.engine().open(built.directory());
     }
 
     Path dir() {
@@ -30,7 +30,7 @@ final class RuntimeProbe implements AutoCloseable {
     }
 
     Result invoke(String request) {
-        return sandbox.invoke(request.getBytes(UTF_8), new Limits(java.time.Duration.ofSeconds(10), 1 << 20));
+        return pool.invoke(request.getBytes(UTF_8), new Limits(java.time.Duration.ofSeconds(10), 1 << 20));
     }
 
     /** Runs {@code command} in the probe's directory with {@code input} on stdin; returns stdout. */
@@ -47,6 +47,6 @@ final class RuntimeProbe implements AutoCloseable {
 
     @Override
     public void close() {
-        sandbox.close();
+        pool.close();
     }
 }

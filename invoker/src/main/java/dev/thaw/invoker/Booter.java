@@ -7,6 +7,7 @@ import static dev.thaw.invoker.kvm.KvmStructs.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.thaw.invoker.abi.Abi;
 import dev.thaw.invoker.kvm.GuestMemory;
 import dev.thaw.invoker.kvm.Kvm;
 import dev.thaw.invoker.kvm.Mapping;
@@ -31,7 +32,6 @@ import java.util.Optional;
  * {@code out}, so that a resumed guest continues as if the hypercall had returned.
  */
 final class Booter {
-    private static final byte OUT_DX_EAX = (byte) 0xef;
     private static final long BOOT_OUTPUT_LIMIT = 64 * 1024;
 
     private Booter() {}
@@ -98,10 +98,10 @@ final class Booter {
      * it on the next entry; PVM emulates the instruction and has already moved past it.
      */
     private static long pastHypercall(GuestMemory memory, long rip) throws GuestMemory.OutOfRangeException, BootException {
-        if (memory.readByte(rip) == OUT_DX_EAX) {
+        if (memory.readByte(rip) == Abi.OUT_DX_EAX) {
             return rip + 1;
         }
-        if (memory.readByte(rip - 1) == OUT_DX_EAX) {
+        if (memory.readByte(rip - 1) == Abi.OUT_DX_EAX) {
             return rip;
         }
         throw new BootException("guest stopped in a recv hypercall that is not a one-byte out near 0x"

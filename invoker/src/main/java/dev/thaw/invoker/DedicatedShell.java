@@ -7,15 +7,15 @@ package dev.thaw.invoker;
  */
 public final class DedicatedShell implements AutoCloseable {
     private final Engine engine;
-    private final Sandbox sandbox;
+    private final ShellPool pool;
     private final Thread owner = Thread.currentThread();
     private final VcpuThread vcpu;
     private Shell shell;
     private long lastResetNanos;
 
-    DedicatedShell(Engine engine, Sandbox sandbox) {
+    DedicatedShell(Engine engine, ShellPool pool) {
         this.engine = engine;
-        this.sandbox = sandbox;
+        this.pool = pool;
         this.vcpu = new VcpuThread(engine.watchdog(), engine.tscKhz(), () -> 0);
     }
 
@@ -38,7 +38,7 @@ public final class DedicatedShell implements AutoCloseable {
         long submitted = System.nanoTime();
         Shell fresh = newShell();
         try {
-            return vcpu.runToEnd(fresh, input, limits, submitted, sandbox.reportedOnce());
+            return vcpu.runToEnd(fresh, input, limits, submitted, pool.reportedOnce());
         } finally {
             engine.closeLater(fresh);
         }
@@ -50,20 +50,20 @@ public final class DedicatedShell implements AutoCloseable {
     }
 
     private Shell newShell() {
-        sandbox.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), sandbox.snapshot(), vcpu.slot().runMask());
+        pool.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), pool.snapshot(), vcpu.slot().runMask());
     }
 
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {
         Result r;
         try {
-            r = vcpu.runToEnd(s, input, limits, System.nanoTime(), sandbox.reportedOnce());
+            r = vcpu.runToEnd(s, input, limits, System.nanoTime(), pool.reportedOnce());
         } catch (RuntimeException e) {
             engine.closeLater(s);
             throw e;
         }
         if (s.broken()) {
-            sandbox.stats().discarded.incrementAndGet();
+            pool.stats().discarded.incrementAndGet();
             engine.closeLater(s);
         } else {
             long t = System.nanoTime();

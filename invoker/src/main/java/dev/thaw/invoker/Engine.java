@@ -34,7 +34,7 @@ public final class Engine implements AutoCloseable {
             r -> Thread.ofPlatform().name("thaw-closer").daemon().unstarted(r));
     private final ExecutorService booter = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-boot").daemon().unstarted(r));
-    private final Set<Sandbox> sandboxes = ConcurrentHashMap.newKeySet();
+    private final Set<ShellPool> pools = ConcurrentHashMap.newKeySet();
     private Watchdog.Slot bootSlot; // boot thread only
 
     private Engine(int runnerCount, int queueCapacity) {
@@ -60,7 +60,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Starts an engine with {@code runners} runner threads, each accepting up to
-     * {@code queueCapacity} invocations waiting to start; beyond that, {@link Sandbox#submit}
+     * {@code queueCapacity} invocations waiting to start; beyond that, {@link ShellPool#submit}
      * throws {@link EngineBusyException}.
      */
     public static Engine start(int runners, int queueCapacity) {
@@ -73,15 +73,15 @@ public final class Engine implements AutoCloseable {
         return new Engine(runners, queueCapacity);
     }
 
-    /** Loads a snapshot and returns its sandbox, keeping up to 2 idle shells per runner. */
-    public Sandbox open(Path snapshotDir) throws SnapshotException {
+    /** Loads a snapshot and returns its pool, keeping up to 2 idle shells per runner. */
+    public ShellPool open(Path snapshotDir) throws SnapshotException {
         return open(snapshotDir, 2);
     }
 
-    public Sandbox open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
-        Sandbox sandbox = new Sandbox(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
-        sandboxes.add(sandbox);
-        return sandbox;
+    public ShellPool open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
+        ShellPool pool = new ShellPool(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
+        pools.add(pool);
+        return pool;
     }
 
     /**
@@ -141,10 +141,10 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Queues an invocation on the least loaded runner (among equals, one that holds an idle
-     * shell of the sandbox), or on any other with room when that one's queue is full.
+     * shell of the pool), or on any other with room when that one's queue is full.
      */
-    void admit(Sandbox sandbox, Runner.Task.Invoke task) {
-        Runner best = pickRunner(sandbox);
+    void admit(ShellPool pool, Runner.Task.Invoke task) {
+        Runner best = pickRunner(pool);
         if (best.offer(task)) {
             return;
         }
@@ -157,12 +157,12 @@ public final class Engine implements AutoCloseable {
                 : "each of its " + runners.length + " runners has ") + queueCapacity + " invocations waiting; try again later");
     }
 
-    /** The least loaded runner; among equals, one that holds an idle shell of the sandbox. */
-    private Runner pickRunner(Sandbox sandbox) {
+    /** The least loaded runner; among equals, one that holds an idle shell of the pool. */
+    private Runner pickRunner(ShellPool pool) {
         Runner best = runners[0];
         int bestScore = Integer.MAX_VALUE;
         for (Runner r : runners) {
-            int score = r.load() * 2 + (sandbox.idleOn(r.index()) > 0 ? 0 : 1);
+            int score = r.load() * 2 + (pool.idleOn(r.index()) > 0 ? 0 : 1);
             if (score < bestScore) {
                 best = r;
                 bestScore = score;
@@ -175,13 +175,13 @@ public final class Engine implements AutoCloseable {
         closer.execute(shell::close);
     }
 
-    void forget(Sandbox sandbox) {
-        sandboxes.remove(sandbox);
+    void forget(ShellPool pool) {
+        pools.remove(pool);
     }
 
     @Override
     public void close() {
-        for (Sandbox s : sandboxes.toArray(Sandbox[]::new)) {
+        for (ShellPool s : pools.toArray(ShellPool[]::new)) {
             s.close();
         }
         for (Runner r : runners) {

@@ -1,7 +1,7 @@
 package dev.thaw.invoker;
 
 /**
- * Thrown by {@link Sandbox#submit} when every runner of the engine already has as many
+ * Thrown by {@link ShellPool#submit} when every runner of the engine already has as many
  * invocations queued as it accepts: the invocation was not queued. A caller should answer
  * "try again later" (HTTP 503 with Retry-After), not wait.
  */

@@ -47,8 +47,6 @@ final class GuestRun {
     private static final int MAX_STATUS = 255;
     private static final int MAX_SIGNAL = 64;
     private static final long RFLAGS_TF = 1 << 8;
-    /** Unmapped bytes below the stack (see the snapshotter's GuestLayout). */
-    static final long STACK_GUARD = 64 * 1024;
 
     private final Vcpu vcpu;
     private final GuestMemory memory;
@@ -223,7 +221,7 @@ final class GuestRun {
         }
         try { // the stack's lower end, from the boot information (a hint only: the guest could change it)
             long stackLow = memory.readLong(Abi.BOOT_INFO_ADDR + offset(Abi.BOOT_INFO, "stack_low"));
-            if (address < stackLow && (stackLow - address <= STACK_GUARD || rsp < stackLow)) {
+            if (address < stackLow && (stackLow - address <= Abi.STACK_GUARD || rsp < stackLow)) {
                 return "stack overflow";
             }
         } catch (GuestMemory.OutOfRangeException e) {

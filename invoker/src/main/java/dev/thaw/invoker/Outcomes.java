@@ -26,10 +26,18 @@ final class Outcomes {
     private static String stopped(Limits limits, long budgetNanos) {
         long timeoutMs = limits.timeout().toMillis();
         long budgetMs = budgetNanos / 1_000_000;
-        return budgetMs < timeoutMs
+        return shortened(budgetMs, timeoutMs)
                 ? "did not finish within the " + budgetMs + " ms left of its time budget (timeout " + timeoutMs
                         + " ms) and was stopped"
                 : "ran longer than its timeout of " + timeoutMs + " ms and was stopped";
+    }
+
+    /**
+     * Whether the caller's deadline cut the timeout noticeably: a gateway in this JVM admits a
+     * request a few microseconds before the engine does, which is not worth a different message.
+     */
+    private static boolean shortened(long budgetMs, long timeoutMs) {
+        return budgetMs < timeoutMs - 1;
     }
 
     /** The deadline passed while the invocation waited for a runner: it never ran. */
@@ -39,7 +47,7 @@ final class Outcomes {
         long timeoutMs = limits.timeout().toMillis();
         return new Result(Status.TIMEOUT, 0, 0, new byte[0], new byte[0], List.of(),
                 "waited " + waited / 1_000_000 + " ms for a free runner and reached its "
-                        + (budgetMs < timeoutMs ? "time budget of " + budgetMs + " ms (timeout " + timeoutMs + " ms)"
+                        + (shortened(budgetMs, timeoutMs) ? "time budget of " + budgetMs + " ms (timeout " + timeoutMs + " ms)"
                                 : "timeout of " + timeoutMs + " ms")
                         + " before it could start; it did not run",
                 new Timings(waited, 0, waited, 0, 0, false));

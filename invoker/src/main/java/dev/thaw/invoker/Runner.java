@@ -32,12 +32,12 @@ final class Runner {
     /** Work for a runner, executed on its thread. */
     sealed interface Task {
         /** {@code submitted} and {@code deadline} are System.nanoTime() values. */
-        record Invoke(Sandbox sandbox, byte[] input, Limits limits, long submitted, long deadline,
+        record Invoke(ShellPool pool, byte[] input, Limits limits, long submitted, long deadline,
                       CompletableFuture<Result> result) implements Task {}
 
-        record Prewarm(Sandbox sandbox, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
+        record Prewarm(ShellPool pool, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
 
-        record Evict(Sandbox sandbox, CountDownLatch done) implements Task {}
+        record Evict(ShellPool pool, CountDownLatch done) implements Task {}
 
         record Stop() implements Task {}
     }
@@ -73,7 +73,7 @@ final class Runner {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger(); // admitted invocations not started yet
     private final AtomicInteger load = new AtomicInteger(); // admitted invocations not finished yet
-    private final Map<Sandbox, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
+    private final Map<ShellPool, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
     private final ArrayDeque<Parked> parked = new ArrayDeque<>(); // runner thread only
     private volatile int parkedCount;
     private volatile boolean stopped;
@@ -199,7 +199,7 @@ final class Runner {
         switch (task) {
             case Task.Invoke invoke -> start(invoke);
             case Task.Prewarm prewarm -> prewarm(prewarm);
-            case Task.Evict evict -> evict(evict.sandbox(), evict.done());
+            case Task.Evict evict -> evict(evict.pool(), evict.done());
             case Task.Stop stop -> throw new AssertionError("handled by the loop");
         }
     }
@@ -208,9 +208,9 @@ final class Runner {
         queued.decrementAndGet();
         Shell shell = null;
         try {
-            Sandbox sandbox = task.sandbox();
-            if (sandbox.closed()) { // its snapshot may be unmapped already; the evict came first
-                fail(task, null, new IllegalStateException("sandbox " + sandbox.snapshot().directory()
+            ShellPool pool = task.pool();
+            if (pool.closed()) { // its snapshot may be unmapped already; the evict came first
+                fail(task, null, new IllegalStateException("the shell pool of snapshot " + pool.snapshot().directory()
                         + " was closed before the invocation ran"));
                 return;
             }
@@ -219,14 +219,14 @@ final class Runner {
                         task.submitted()));
                 return;
             }
-            long capacity = sandbox.snapshot().recv().cap();
+            long capacity = pool.snapshot().recv().cap();
             if (task.input().length > capacity) {
                 complete(task, Outcomes.inputTooLarge(task.input().length, capacity, task.submitted()));
                 return;
             }
-            shell = takeShell(sandbox);
+            shell = takeShell(pool);
             Invocation invocation = Invocation.start(shell, task.input(), task.limits(), task.submitted(),
-                    task.deadline(), vcpu, sandbox.reportedOnce());
+                    task.deadline(), vcpu, pool.reportedOnce());
             slice(new Parked(task, shell, invocation));
         } catch (Throwable t) {
             fail(task, shell, t);
@@ -241,8 +241,8 @@ final class Runner {
 
     private void resume(Parked p) {
         try {
-            if (p.task.sandbox().closed()) {
-                fail(p.task, p.shell, new IllegalStateException("sandbox " + p.task.sandbox().snapshot().directory()
+            if (p.task.pool().closed()) {
+                fail(p.task, p.shell, new IllegalStateException("the shell pool of snapshot " + p.task.pool().snapshot().directory()
                         + " was closed while the invocation ran"));
             } else if (System.nanoTime() - p.invocation.deadline() >= 0) {
                 finish(p, p.invocation.timedOut());
@@ -267,16 +267,16 @@ final class Runner {
     }
 
     private void finish(Parked p, Result result) {
-        Sandbox sandbox = p.task.sandbox();
+        ShellPool pool = p.task.pool();
         if (p.shell.broken()) {
-            sandbox.stats().discarded.incrementAndGet();
+            pool.stats().discarded.incrementAndGet();
         }
         complete(p.task, result);
         if (p.shell.broken()) {
             engine.closeLater(p.shell);
         } else {
             p.shell.reset();
-            giveBack(sandbox, p.shell);
+            giveBack(pool, p.shell);
         }
     }
 
@@ -293,49 +293,49 @@ final class Runner {
         load.decrementAndGet();
         if (shell != null) {
             shell.markBroken();
-            task.sandbox().stats().discarded.incrementAndGet();
+            task.pool().stats().discarded.incrementAndGet();
             engine.closeLater(shell);
         }
         task.result().completeExceptionally(t instanceof RuntimeException ? t
                 : new IllegalStateException("the invocation failed on the host (" + t + "); its VM was discarded", t));
     }
 
-    private Shell takeShell(Sandbox sandbox) {
-        ArrayDeque<Shell> shells = idle.get(sandbox);
+    private Shell takeShell(ShellPool pool) {
+        ArrayDeque<Shell> shells = idle.get(pool);
         Shell shell = shells == null ? null : shells.pollFirst();
         if (shell != null) {
-            sandbox.idleChanged(index, -1);
+            pool.idleChanged(index, -1);
             return shell;
         }
-        sandbox.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask());
+        pool.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), pool.snapshot(), slot.runMask());
     }
 
-    private void giveBack(Sandbox sandbox, Shell shell) {
-        if (sandbox.closed()) {
+    private void giveBack(ShellPool pool, Shell shell) {
+        if (pool.closed()) {
             engine.closeLater(shell);
             return;
         }
-        ArrayDeque<Shell> shells = idle.computeIfAbsent(sandbox, s -> new ArrayDeque<>());
-        if (shells.size() >= sandbox.maxIdlePerRunner()) {
+        ArrayDeque<Shell> shells = idle.computeIfAbsent(pool, s -> new ArrayDeque<>());
+        if (shells.size() >= pool.maxIdlePerRunner()) {
             engine.closeLater(shell);
             return;
         }
         shells.addFirst(shell); // most recently used first: its pages are the warmest
-        sandbox.idleChanged(index, +1);
+        pool.idleChanged(index, +1);
     }
 
     /**
-     * With nothing queued, creates one shell for a sandbox this runner serves that has fewer
+     * With nothing queued, creates one shell for a pool this runner serves that has fewer
      * idle shells here than it wants (after a crash discarded one, say). Returns whether it did.
      */
     private boolean replenish() {
-        for (Map.Entry<Sandbox, ArrayDeque<Shell>> e : idle.entrySet()) {
-            Sandbox sandbox = e.getKey();
-            if (!sandbox.closed() && e.getValue().size() < sandbox.minIdlePerRunner()) {
+        for (Map.Entry<ShellPool, ArrayDeque<Shell>> e : idle.entrySet()) {
+            ShellPool pool = e.getKey();
+            if (!pool.closed() && e.getValue().size() < pool.minIdlePerRunner()) {
                 try {
-                    sandbox.stats().created.incrementAndGet();
-                    giveBack(sandbox, Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask()));
+                    pool.stats().created.incrementAndGet();
+                    giveBack(pool, Shell.create(engine.kvm(), pool.snapshot(), slot.runMask()));
                     return true;
                 } catch (Throwable t) {
                     return false; // out of memory or descriptors: serve requests, try again later
@@ -346,14 +346,14 @@ final class Runner {
     }
 
     private void prewarm(Task.Prewarm task) {
-        if (task.sandbox().closed()) {
-            task.done().completeExceptionally(new IllegalStateException("sandbox closed"));
+        if (task.pool().closed()) {
+            task.done().completeExceptionally(new IllegalStateException("the shell pool is closed"));
             return;
         }
         try {
             for (int i = 0; i < task.shells(); i++) {
-                task.sandbox().stats().created.incrementAndGet();
-                Shell shell = Shell.create(engine.kvm(), task.sandbox().snapshot(), slot.runMask());
+                task.pool().stats().created.incrementAndGet();
+                Shell shell = Shell.create(engine.kvm(), task.pool().snapshot(), slot.runMask());
                 if (task.warmupInput() != null) {
                     try {
                         vcpu.runToEnd(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime(),
@@ -371,7 +371,7 @@ final class Runner {
                     }
                     shell.reset();
                 }
-                giveBack(task.sandbox(), shell);
+                giveBack(task.pool(), shell);
             }
             task.done().complete(null);
         } catch (Throwable t) {
@@ -379,21 +379,21 @@ final class Runner {
         }
     }
 
-    /** Closes this runner's shells of {@code sandbox}, idle or parked mid-invocation. */
-    private void evict(Sandbox sandbox, CountDownLatch done) {
+    /** Closes this runner's shells of {@code pool}, idle or parked mid-invocation. */
+    private void evict(ShellPool pool, CountDownLatch done) {
         try {
-            ArrayDeque<Shell> shells = idle.remove(sandbox);
+            ArrayDeque<Shell> shells = idle.remove(pool);
             if (shells != null) {
                 for (Shell s : shells) {
-                    sandbox.idleChanged(index, -1);
+                    pool.idleChanged(index, -1);
                     s.close();
                 }
             }
             for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
                 Parked p = it.next();
-                if (p.task.sandbox() == sandbox) {
+                if (p.task.pool() == pool) {
                     it.remove();
-                    fail(p.task, p.shell, new IllegalStateException("sandbox " + sandbox.snapshot().directory()
+                    fail(p.task, p.shell, new IllegalStateException("the shell pool of snapshot " + pool.snapshot().directory()
                             + " was closed while the invocation ran"));
                 }
             }
@@ -413,7 +413,7 @@ final class Runner {
             Parked p = takeParked();
             fail(p.task, p.shell, closed);
         }
-        for (Sandbox s : idle.keySet().toArray(Sandbox[]::new)) {
+        for (ShellPool s : idle.keySet().toArray(ShellPool[]::new)) {
             evict(s, null);
         }
         for (Task t = queue.poll(); t != null; t = queue.poll()) {

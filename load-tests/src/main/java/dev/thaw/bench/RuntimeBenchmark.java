@@ -4,7 +4,7 @@ import dev.thaw.invoker.DedicatedShell;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.snapshotter.SnapshotBuilder;
 import dev.thaw.snapshotter.SnapshotStore;
 import java.nio.charset.StandardCharsets;
@@ -65,8 +65,8 @@ public final class RuntimeBenchmark {
                 Files.createDirectories(store);
                 SnapshotBuilder.Built built = builder.build(root.resolve("functions/hello-" + lang));
                 snapshot(lang, built);
-                try (Sandbox sandbox = engine.open(built.directory(), 1)) {
-                    warm(lang, sandbox);
+                try (ShellPool pool = engine.open(built.directory(), 1)) {
+                    warm(lang, pool);
                 }
             }
         } finally {
@@ -102,11 +102,11 @@ public final class RuntimeBenchmark {
                 figures.get(lang + "_snapshot_mib"), figures.get(lang + "_guest_memory_mib")));
     }
 
-    private void warm(String lang, Sandbox sandbox) {
+    private void warm(String lang, ShellPool pool) {
         int count = n(5_000);
         long[] cycle = new long[count];
         long dirty = 0;
-        try (DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (DedicatedShell shell = pool.dedicatedShell()) {
             for (int i = 0; i < n(2_000); i++) { // warm up the JIT and the shell
                 check(shell.invoke(INPUT, LIMITS));
             }

@@ -10,7 +10,7 @@ import dev.thaw.invoker.EngineBusyException;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.Result.Status;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +40,8 @@ class EngineSchedulingTest {
         hostile = TestSnapshots.build("unikernel-base/tests/hostile").directory();
     }
 
-    private static CompletableFuture<Result> submit(Sandbox sandbox, String input, Limits limits) {
-        return sandbox.submit(input.getBytes(UTF_8), limits);
+    private static CompletableFuture<Result> submit(ShellPool pool, String input, Limits limits) {
+        return pool.submit(input.getBytes(UTF_8), limits);
     }
 
     private static Result await(CompletableFuture<Result> f) throws Exception {
@@ -54,17 +54,17 @@ class EngineSchedulingTest {
 
     @Test
     void aShortInvocationKeepsItsLatencyBesideSpinningOnes() throws Exception {
-        try (Engine engine = Engine.start(2); Sandbox sandbox = engine.open(hostile)) {
+        try (Engine engine = Engine.start(2); ShellPool pool = engine.open(hostile)) {
             Limits spin = new Limits(Duration.ofSeconds(2), 1024);
             List<CompletableFuture<Result>> spinners = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                spinners.add(submit(sandbox, "loop", spin));
+                spinners.add(submit(pool, "loop", spin));
             }
             Thread.sleep(100); // four spinners per runner, taking turns
             List<Long> latencies = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 long t = System.nanoTime();
-                Result r = await(submit(sandbox, "ok", SHORT));
+                Result r = await(submit(pool, "ok", SHORT));
                 latencies.add(ms(System.nanoTime() - t));
                 assertTrue(r.ok(), r::toString);
             }
@@ -84,12 +84,12 @@ class EngineSchedulingTest {
 
     @Test
     void anInvocationQueuedBehindOthersPastItsTimeoutEndsAsTimeoutWithoutRunning() throws Exception {
-        try (Engine engine = Engine.start(1); Sandbox sandbox = engine.open(hostile)) {
+        try (Engine engine = Engine.start(1); ShellPool pool = engine.open(hostile)) {
             List<CompletableFuture<Result>> spinners = new ArrayList<>();
             for (int i = 0; i < 60; i++) { // each runs a whole time slice (5 ms) before the next starts
-                spinners.add(submit(sandbox, "loop", new Limits(Duration.ofSeconds(1), 1024)));
+                spinners.add(submit(pool, "loop", new Limits(Duration.ofSeconds(1), 1024)));
             }
-            Result late = await(submit(sandbox, "ok", new Limits(Duration.ofMillis(100), 1024)));
+            Result late = await(submit(pool, "ok", new Limits(Duration.ofMillis(100), 1024)));
             assertEquals(Status.TIMEOUT, late.status(), late::toString);
             assertTrue(late.error().startsWith("waited "), late.error());
             assertTrue(late.error().endsWith(" ms for a free runner and reached its timeout of 100 ms before it "
@@ -100,19 +100,19 @@ class EngineSchedulingTest {
             for (CompletableFuture<Result> f : spinners) {
                 assertEquals(Status.TIMEOUT, await(f).status());
             }
-            assertTrue(await(submit(sandbox, "ok", SHORT)).ok());
+            assertTrue(await(submit(pool, "ok", SHORT)).ok());
         }
     }
 
     @Test
     void theDeadlineACallerPassesCountsAndIsReportedAsTheTimeBudget() throws Exception {
-        try (Engine engine = Engine.start(1); Sandbox sandbox = engine.open(hostile)) {
-            Result expired = await(sandbox.submit("ok".getBytes(UTF_8), SHORT, System.nanoTime() - 1));
+        try (Engine engine = Engine.start(1); ShellPool pool = engine.open(hostile)) {
+            Result expired = await(pool.submit("ok".getBytes(UTF_8), SHORT, System.nanoTime() - 1));
             assertEquals(Status.TIMEOUT, expired.status(), expired::toString);
             assertTrue(expired.error().contains("reached its time budget of 0 ms (timeout 5000 ms) before it could start"),
                     expired.error());
             long start = System.nanoTime();
-            Result spun = await(sandbox.submit("loop".getBytes(UTF_8), SHORT, start + 200_000_000L));
+            Result spun = await(pool.submit("loop".getBytes(UTF_8), SHORT, start + 200_000_000L));
             assertEquals(Status.TIMEOUT, spun.status(), spun::toString);
             assertTrue(spun.error().matches("did not finish within the 1?\\d\\d ms left of its time budget "
                     + "\\(timeout 5000 ms\\) and was stopped"), spun.error());
@@ -122,14 +122,14 @@ class EngineSchedulingTest {
 
     @Test
     void aFullRunnerQueueRefusesAtOnceAndServesAgainOnceItDrains() throws Exception {
-        try (Engine engine = Engine.start(1, 4); Sandbox sandbox = engine.open(hostile)) {
+        try (Engine engine = Engine.start(1, 4); ShellPool pool = engine.open(hostile)) {
             List<CompletableFuture<Result>> accepted = new ArrayList<>();
             EngineBusyException busy = null;
             Limits spin = new Limits(Duration.ofMillis(500), 1024);
             long start = System.nanoTime();
             for (int i = 0; i < 100 && busy == null; i++) {
                 try {
-                    accepted.add(submit(sandbox, "loop", spin));
+                    accepted.add(submit(pool, "loop", spin));
                 } catch (EngineBusyException e) {
                     busy = e;
                 }
@@ -142,22 +142,22 @@ class EngineSchedulingTest {
             for (CompletableFuture<Result> f : accepted) {
                 assertEquals(Status.TIMEOUT, await(f).status());
             }
-            assertTrue(await(submit(sandbox, "ok", SHORT)).ok());
+            assertTrue(await(submit(pool, "ok", SHORT)).ok());
         }
     }
 
     @Test
-    void closingTheSandboxEndsItsInvocationsQueuedOrPreempted() throws Exception {
+    void closingThePoolEndsItsInvocationsQueuedOrPreempted() throws Exception {
         Engine engine = Engine.start(1);
         try {
-            Sandbox sandbox = engine.open(hostile);
+            ShellPool pool = engine.open(hostile);
             List<CompletableFuture<Result>> spinners = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                spinners.add(submit(sandbox, "loop", new Limits(Duration.ofMinutes(10), 1024)));
+                spinners.add(submit(pool, "loop", new Limits(Duration.ofMinutes(10), 1024)));
             }
             Thread.sleep(50);
             long start = System.nanoTime();
-            sandbox.close();
+            pool.close();
             assertTrue(ms(System.nanoTime() - start) < 2000, "closing took " + ms(System.nanoTime() - start) + " ms");
             for (CompletableFuture<Result> f : spinners) {
                 Throwable e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS)).getCause();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -57,9 +57,9 @@ class GuestFilesTest {
 
     @Test
     void theBundleIsReadOnlyAndTmpStartsEmptyInEveryInvocation() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/files")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/files")) {
             for (String caller : new String[] {"one", "two", "three"}) {
-                Result r = sandbox.invoke(caller.getBytes(UTF_8), LIMITS);
+                Result r = pool.invoke(caller.getBytes(UTF_8), LIMITS);
                 assertTrue(r.ok(), r::toString);
                 assertEquals(TRANSCRIPT.formatted(caller), r.stdoutText(), "invocation " + caller);
             }

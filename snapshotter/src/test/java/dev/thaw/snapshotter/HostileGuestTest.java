@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.Result.Status;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,20 +26,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 @KvmTest
 class HostileGuestTest {
     private static final Limits LIMITS = new Limits(Duration.ofMillis(300), 6L << 20);
-    private static Sandbox sandbox;
+    private static ShellPool pool;
 
     @BeforeAll
     static void open() throws Exception {
-        sandbox = TestSnapshots.open("unikernel-base/tests/hostile");
+        pool = TestSnapshots.open("unikernel-base/tests/hostile");
     }
 
     @AfterAll
     static void close() {
-        sandbox.close();
+        pool.close();
     }
 
     private static Result run(String input) {
-        return sandbox.invoke(input.getBytes(UTF_8), LIMITS);
+        return pool.invoke(input.getBytes(UTF_8), LIMITS);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -66,14 +66,14 @@ class HostileGuestTest {
             loop      | TIMEOUT       | ran longer than its timeout of 300 ms and was stopped
             """)
     void misbehaviourEndsTheInvocationWithAClearErrorAndThePoolServesOn(String what, Status status, String message) {
-        long discarded = sandbox.stats().discarded();
+        long discarded = pool.stats().discarded();
         long start = System.nanoTime();
         Result bad = run(what);
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(status, bad.status(), bad::toString);
         assertTrue(bad.error().contains(message), "error was: " + bad.error());
         assertTrue(elapsedMs < 2000, "took " + elapsedMs + " ms");
-        assertEquals(discarded + 1, sandbox.stats().discarded(), "the broken shell must be thrown away");
+        assertEquals(discarded + 1, pool.stats().discarded(), "the broken shell must be thrown away");
         Result next = run("ok");
         assertTrue(next.ok(), next::toString);
         assertEquals("ok\n", next.stdoutText());
@@ -110,7 +110,7 @@ class HostileGuestTest {
 
     @Test
     void aRecvBufferInTheFunctionsOwnWritableDataIsAccepted() throws Exception {
-        try (Sandbox s = TestSnapshots.engine().open(TestSnapshots.builder().build(recvTarget("bss")).directory())) {
+        try (ShellPool s = TestSnapshots.engine().open(TestSnapshots.builder().build(recvTarget("bss")).directory())) {
             for (String input : new String[] {"first", "second request"}) {
                 Result r = s.invoke(input.getBytes(UTF_8), LIMITS);
                 assertTrue(r.ok(), r::toString);
@@ -121,7 +121,7 @@ class HostileGuestTest {
 
     @Test
     void aFloodOfEmptyLogLinesEndsWithOutputLimitEvenThoughItWritesNoBytes() {
-        Result r = sandbox.invoke("logflood".getBytes(UTF_8), new Limits(Duration.ofSeconds(5), 1 << 20));
+        Result r = pool.invoke("logflood".getBytes(UTF_8), new Limits(Duration.ofSeconds(5), 1 << 20));
         assertEquals(Status.OUTPUT_LIMIT, r.status(), r::toString);
         assertEquals("wrote more than its output limit of 1048576 bytes", r.error());
         assertTrue(r.logs().size() <= 1001, "kept " + r.logs().size() + " log lines");
@@ -141,20 +141,20 @@ class HostileGuestTest {
     @Test
     void aDiscardedShellIsReplacedInTheBackground() throws Exception {
         assertTrue(run("ok").ok());
-        long created = sandbox.stats().created();
+        long created = pool.stats().created();
         assertEquals(Status.CRASHED, run("null").status());
         long until = System.nanoTime() + 2_000_000_000L;
-        while (sandbox.stats().created() == created && System.nanoTime() < until) {
+        while (pool.stats().created() == created && System.nanoTime() < until) {
             Thread.sleep(5);
         }
-        assertEquals(created + 1, sandbox.stats().created(), "no replacement shell was created");
+        assertEquals(created + 1, pool.stats().created(), "no replacement shell was created");
         Result next = run("ok");
         assertTrue(next.ok(), next::toString);
     }
 
     @Test
-    void aClosedSandboxRefusesWork() throws Exception {
-        Sandbox s = TestSnapshots.open("unikernel-base/tests/hostile");
+    void aClosedShellPoolRefusesWork() throws Exception {
+        ShellPool s = TestSnapshots.open("unikernel-base/tests/hostile");
         s.close();
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> s.invoke("ok".getBytes(UTF_8), LIMITS));
@@ -164,7 +164,7 @@ class HostileGuestTest {
     @Test
     void aTimedOutGuestIsStoppedCloseToItsDeadline() {
         long start = System.nanoTime();
-        Result r = sandbox.invoke("loop".getBytes(UTF_8), new Limits(Duration.ofMillis(100), 1024));
+        Result r = pool.invoke("loop".getBytes(UTF_8), new Limits(Duration.ofMillis(100), 1024));
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(Status.TIMEOUT, r.status());
         assertTrue(ms >= 100 && ms < 1000, "stopped after " + ms + " ms");

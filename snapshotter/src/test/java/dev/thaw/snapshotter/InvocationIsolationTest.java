@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.thaw.invoker.DedicatedShell;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +49,8 @@ class InvocationIsolationTest {
 
     @Test
     void vectorRegistersMaskRegistersAndProtectionKeysStartFromTheSnapshotOnAWarmShell() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/vector-state");
-             DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/vector-state");
+             DedicatedShell shell = pool.dedicatedShell()) {
             Map<String, String> first = report(run(shell, ""));
             assertEquals("none", first.get("leaked"), first.toString());
             String tested = first.get("tested");
@@ -73,8 +73,8 @@ class InvocationIsolationTest {
 
     @Test
     void anInvocationThatWroteMorePagesThanTheResetCopiesBackLeavesNothingBehind() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/dirty-pages");
-             DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/dirty-pages");
+             DedicatedShell shell = pool.dedicatedShell()) {
             for (int i = 0; i < 4; i++) {
                 Result r = run(shell, "");
                 assertTrue(r.ok(), r::toString);
@@ -87,8 +87,8 @@ class InvocationIsolationTest {
 
     @Test
     void aGuestThatLocksItselfOutWithProtectionKeysLeavesTheNextInvocationWorking() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/vector-state");
-             DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/vector-state");
+             DedicatedShell shell = pool.dedicatedShell()) {
             Map<String, String> before = report(run(shell, ""));
             Result locked = run(shell, "lock-pkru");
             assertTrue(locked.ok(), locked::toString);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.time.Duration;
 import java.util.HashSet;
@@ -32,13 +32,13 @@ class SnapshotAtReadyTest {
     void initSeesDeployTimeValuesAndEveryInvocationItsOwn() throws Exception {
         long buildStarted = System.currentTimeMillis() * 1_000_000;
         SnapshotBuilder.Built built = TestSnapshots.build("unikernel-base/tests/ready");
-        try (Sandbox sandbox = TestSnapshots.engine().open(built.directory())) {
+        try (ShellPool pool = TestSnapshots.engine().open(built.directory())) {
             Set<String> randoms = new HashSet<>();
             Map<String, String> init = null;
             for (int i = 0; i < 5; i++) {
                 Thread.sleep(50);
                 long before = System.currentTimeMillis() * 1_000_000;
-                Result r = sandbox.invoke("x".getBytes(UTF_8), LIMITS);
+                Result r = pool.invoke("x".getBytes(UTF_8), LIMITS);
                 long after = System.currentTimeMillis() * 1_000_000 + 1_000_000;
                 assertTrue(r.ok(), r::toString);
                 assertEquals("", r.stderrText(), "output written before thaw_ready() belongs to the deploy");

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +19,7 @@ class UnsupportedCallsTest {
 
     @Test
     void cleanErrorsAndOneLogLinePerCallPerFunction() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/unsupported")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/unsupported")) {
             String expected = """
                     pipe at init: Function not implemented
                     fork: Function not implemented
@@ -31,7 +31,7 @@ class UnsupportedCallsTest {
                     getrusage: ok
                     mremap: ok kept=1
                     """;
-            Result first = sandbox.invoke("x".getBytes(UTF_8), LIMITS);
+            Result first = pool.invoke("x".getBytes(UTF_8), LIMITS);
             assertTrue(first.ok(), first::toString);
             assertEquals(expected, first.stdoutText());
             List<String> logs = first.logs();
@@ -42,7 +42,7 @@ class UnsupportedCallsTest {
                     "thaw: unsupported system call wait4 (61): ENOSYS",
                     "thaw: unsupported system call setitimer (38): ENOSYS"), logs);
             for (int i = 0; i < 3; i++) {
-                Result again = sandbox.invoke("x".getBytes(UTF_8), LIMITS);
+                Result again = pool.invoke("x".getBytes(UTF_8), LIMITS);
                 assertEquals(expected, again.stdoutText());
                 assertEquals(List.of(), again.logs(), "reported once per function, not per invocation");
             }

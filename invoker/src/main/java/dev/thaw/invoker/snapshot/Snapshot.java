@@ -26,7 +26,6 @@ import java.util.Optional;
  * Everything taken from the snapshot's memory here was read through the checked accessor.
  */
 public final class Snapshot implements AutoCloseable {
-    private static final byte OUT_DX_EAX = (byte) 0xef;
 
     private final Path dir;
     private final SnapshotState state;
@@ -88,7 +87,7 @@ public final class Snapshot implements AutoCloseable {
     private static Hypercall.Recv checkedRecv(GuestMemory memory, SnapshotState state, Path dir) throws SnapshotException {
         try {
             long rip = MemorySegment.ofArray(state.regs()).get(JAVA_LONG_UNALIGNED, offset(KVM_REGS, "rip"));
-            if (memory.readByte(rip - 1) != OUT_DX_EAX) {
+            if (memory.readByte(rip - 1) != Abi.OUT_DX_EAX) {
                 throw new SnapshotException("snapshot " + dir + " is not stopped after a hypercall");
             }
             if (!(Hypercall.decode(Abi.HC_RECV, state.recvArgs(), memory) instanceof Hypercall.Recv recv)) {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * taken from a pool of warm VM shells spread over the engine's runner threads.
  * Thread-safe.
  */
-public final class Sandbox implements AutoCloseable {
+public final class ShellPool implements AutoCloseable {
     private final Engine engine;
     private final Snapshot snapshot;
     private final AtomicIntegerArray idleByRunner;
@@ -28,7 +28,7 @@ public final class Sandbox implements AutoCloseable {
     /** Log lines the guest reports in every invocation but the caller needs once (unsupported system calls). */
     private final Set<String> reportedOnce = ConcurrentHashMap.newKeySet();
 
-    /** Counters of this sandbox's pool. */
+    /** Counters of this pool's pool. */
     public static final class Stats {
         final AtomicLong created = new AtomicLong();
         final AtomicLong discarded = new AtomicLong();
@@ -50,7 +50,7 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    Sandbox(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
+    ShellPool(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
         this.engine = engine;
         this.snapshot = snapshot;
         this.idleByRunner = new AtomicIntegerArray(engine.runnerCount());
@@ -103,7 +103,7 @@ public final class Sandbox implements AutoCloseable {
 
     private CompletableFuture<Result> admit(byte[] input, Limits limits, long now, long deadline) {
         if (closed) {
-            throw new IllegalStateException("sandbox " + snapshot.directory() + " is closed");
+            throw new IllegalStateException("the shell pool of snapshot " + snapshot.directory() + " is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
         engine.admit(this, new Runner.Task.Invoke(this, input, limits, now, deadline, result));
@@ -138,7 +138,7 @@ public final class Sandbox implements AutoCloseable {
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
     }
 
-    /** A shell of this sandbox run by the calling platform thread itself (see {@link DedicatedShell}). */
+    /** A shell of this pool run by the calling platform thread itself (see {@link DedicatedShell}). */
     public DedicatedShell dedicatedShell() {
         return new DedicatedShell(engine, this);
     }
@@ -155,7 +155,7 @@ public final class Sandbox implements AutoCloseable {
         return maxIdlePerRunner;
     }
 
-    /** Idle shells a runner that serves this sandbox keeps ready, created when it has nothing else to do. */
+    /** Idle shells a runner that serves this pool keeps ready, created when it has nothing else to do. */
     int minIdlePerRunner() {
         return Math.min(1, maxIdlePerRunner);
     }
@@ -173,7 +173,7 @@ public final class Sandbox implements AutoCloseable {
         stats.idle.addAndGet(delta);
     }
 
-    /** Closes every shell of this sandbox, then the snapshot. */
+    /** Closes every shell of this pool, then the snapshot. */
     @Override
     public void close() {
         if (closed) {
