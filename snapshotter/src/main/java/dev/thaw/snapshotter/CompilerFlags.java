@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 public final class CompilerFlags {
     /** Said in every refusal, so a user knows what to use instead. */
-    public static final String ALLOWED = "-O*, -g*, -W* (not -Wl, -Wa, -Wp), -D*, -U*, -std=*, -f* and -m* "
+    private static final String ALLOWED = "-O*, -g*, -W* (not -Wl, -Wa, -Wp), -D*, -U*, -std=*, -f* and -m* "
             + "(not those naming files or changing the ABI), -I<directory in the bundle>, -l<library>, "
             + "-w, -pedantic, -pedantic-errors, -ansi, -pthread, -pipe, -s";
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Thaw's guest toolchain: {@code thaw-cc} from the sysroot unikernel-base builds, run in a
@@ -42,13 +43,17 @@ public final class Toolchain {
     private final Path sysroot;
     private final boolean sandboxed;
     private final CompileLimits limits;
-    private final Semaphore slots = new Semaphore(CONCURRENT_COMPILES, true);
-    private CompileSandbox sandbox; // made at the first compile, guarded by this
+    private final Semaphore slots;
+    /** Made at the first compile (guarded by itself), and shared with the copies {@link #withLimits} makes. */
+    private final AtomicReference<CompileSandbox> sandbox;
 
-    private Toolchain(Path sysroot, boolean sandboxed, CompileLimits limits) {
+    private Toolchain(Path sysroot, boolean sandboxed, CompileLimits limits, Semaphore slots,
+                      AtomicReference<CompileSandbox> sandbox) {
         this.sysroot = sysroot;
         this.sandboxed = sandboxed;
         this.limits = limits;
+        this.slots = slots;
+        this.sandbox = sandbox;
     }
 
     /** The compiler failed; the message says why (the compiler's own output, a timeout, a runaway). */
@@ -99,17 +104,18 @@ public final class Toolchain {
                     + "Anyone who can deploy can read every file this process can (the admin token, other "
                     + "functions' bundles and environments). Install bubblewrap and remove this setting.");
         }
-        return new Toolchain(sysroot.toAbsolutePath(), sandboxed, limits);
+        return new Toolchain(sysroot.toAbsolutePath(), sandboxed, limits, new Semaphore(CONCURRENT_COMPILES, true),
+                new AtomicReference<>());
     }
 
-    /** The same toolchain with other limits. */
+    /** The same toolchain (its sandbox, its share of concurrent compiles) with other limits. */
     public Toolchain withLimits(CompileLimits other) {
-        return new Toolchain(sysroot, sandboxed, other);
+        return new Toolchain(sysroot, sandboxed, other, slots, sandbox);
     }
 
     /** The same toolchain without a sandbox: for tests that show what the sandbox prevents. */
     Toolchain unsandboxed() {
-        return new Toolchain(sysroot, false, limits);
+        return new Toolchain(sysroot, false, limits, slots, sandbox);
     }
 
     public Path sysroot() {
@@ -147,19 +153,21 @@ public final class Toolchain {
             throw new IOException("interrupted while waiting to compile", e);
         }
         try {
-            compileIn(sandboxed ? sandbox() : null, dir, sources, flags, output);
+            compileIn(sandboxed ? sandbox() : null, limits, dir, sources, flags, output);
         } finally {
             slots.release();
         }
     }
 
-    private synchronized CompileSandbox sandbox() throws IOException {
-        if (sandbox == null) {
-            CompileSandbox fresh = CompileSandbox.create(sysroot);
-            selfTest(fresh);
-            sandbox = fresh;
+    private CompileSandbox sandbox() throws IOException {
+        synchronized (sandbox) {
+            if (sandbox.get() == null) {
+                CompileSandbox fresh = CompileSandbox.create(sysroot);
+                selfTest(fresh);
+                sandbox.set(fresh);
+            }
+            return sandbox.get();
         }
-        return sandbox;
     }
 
     /**
@@ -170,7 +178,8 @@ public final class Toolchain {
         Path dir = Files.createTempDirectory("thaw-compile-check-");
         try {
             Files.writeString(dir.resolve("check.c"), "int main(void) { return 0; }\n");
-            compileIn(candidate, dir, List.of("check.c"), List.of(), dir.resolve("check"));
+            // the default limits: a short timeout chosen for one compile must not fail the check on a busy host
+            compileIn(candidate, CompileLimits.DEFAULT, dir, List.of("check.c"), List.of(), dir.resolve("check"));
         } catch (CompileException e) {
             throw new IOException("the compile sandbox does not work on this host: " + e.getMessage());
         } finally {
@@ -178,8 +187,8 @@ public final class Toolchain {
         }
     }
 
-    private void compileIn(CompileSandbox box, Path dir, List<String> sources, List<String> flags, Path output)
-            throws CompileException, IOException {
+    private void compileIn(CompileSandbox box, CompileLimits bounds, Path dir, List<String> sources,
+                           List<String> flags, Path output) throws CompileException, IOException {
         Path scratch = Files.createTempDirectory("thaw-compile-");
         try {
             Path src = scratch.resolve("src");
@@ -189,11 +198,11 @@ public final class Toolchain {
             List<String> command;
             if (box != null) {
                 box.handOver(scratch);
-                command = box.command(src, out, thawCc(flags, CompileSandbox.OUTPUT + "/" + name, sources), limits);
+                command = box.command(src, out, thawCc(flags, CompileSandbox.OUTPUT + "/" + name, sources), bounds);
             } else {
                 command = thawCc(flags, out.resolve(name).toString(), sources);
             }
-            run(command, src, box != null);
+            run(command, src, box != null, bounds);
             Path produced = out.resolve(name);
             try {
                 // The sandbox is gone; still, a link it left must not make the host read another file.
@@ -220,7 +229,8 @@ public final class Toolchain {
     }
 
     /** Runs the compile: output drained while it runs, the whole tree killed at the timeout. */
-    private void run(List<String> command, Path workDir, boolean sandboxed) throws CompileException, IOException {
+    private static void run(List<String> command, Path workDir, boolean sandboxed, CompileLimits limits)
+            throws CompileException, IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         if (sandboxed) {
             // bwrap runs as the sandbox's user, whose other processes could read its environment:
