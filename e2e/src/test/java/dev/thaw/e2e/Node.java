@@ -25,10 +25,15 @@ final class Node implements AutoCloseable {
     private final Process process;
     private final Path log;
 
+    /** The secret gateways and invokers of the test cluster share. */
+    static final String CLUSTER_SECRET = "e2e-cluster-secret";
+
     private Node(List<String> command, String name) throws IOException {
         Files.createDirectories(LOGS);
         this.log = LOGS.resolve(name + ".log");
-        this.process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("THAW_CLUSTER_SECRET", CLUSTER_SECRET);
+        this.process = builder.start();
     }
 
     private static List<String> java(String... more) {
@@ -121,6 +126,27 @@ final class Node implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new AssertionError("no '" + text + "' after " + timeout + ":\n" + Files.readString(log));
+    }
+
+    /** The URL an invoker announced ("listening on URL"). */
+    String announcedUrl() throws IOException {
+        for (String line : Files.readAllLines(log)) {
+            int at = line.indexOf("listening on ");
+            if (at >= 0) {
+                return line.substring(at + "listening on ".length()).strip();
+            }
+        }
+        throw new AssertionError("no 'listening on' line in " + log);
+    }
+
+    /** Sends an invocation without waiting for it. */
+    static java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String url, String token, String body) {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.sendAsync(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Kills the process at once (SIGKILL), as a crash would. */

@@ -9,6 +9,8 @@ import dev.thaw.gateway.route.RemoteInvokers;
 import dev.thaw.gateway.route.Router;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.protocol.BearerSecret;
+import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.InvocationStore;
 import dev.thaw.registry.LocalFunctionRegistry;
@@ -48,7 +50,7 @@ public class Platform {
     @ConfigProperty(name = "quarkus.http.port")
     int port;
 
-    private AdminToken token;
+    private BearerSecret token;
     private FunctionRegistry registry;
     private InvocationStore store;
     private Invokers invokers;
@@ -62,8 +64,8 @@ public class Platform {
         metrics = new GatewayMetrics(meters);
         if (config.mode() == ThawConfig.Mode.EMBEDDED) {
             Path state = Path.of(config.stateDir());
-            token = config.adminToken().isPresent() ? AdminToken.of(config.adminToken().get())
-                    : AdminToken.loadOrCreate(state.resolve("admin-token"));
+            token = config.adminToken().isPresent() ? BearerSecret.of(config.adminToken().get(), "thaw.admin-token")
+                    : BearerSecret.loadOrCreate(state.resolve("admin-token"), "thaw_", "the admin token");
             registry = new LocalFunctionRegistry(state.resolve("registry"));
             store = new MemoryInvocationStore(config.invocations().retention());
             Engine engine = config.runners().isPresent() ? Engine.start(config.runners().getAsInt()) : Engine.start();
@@ -72,12 +74,13 @@ public class Platform {
         } else {
             String redis = config.redisUri().orElseThrow(() -> new IllegalStateException(
                     "thaw.redis-uri is required in cluster mode"));
-            token = AdminToken.of(config.adminToken().orElseThrow(() -> new IllegalStateException(
-                    "thaw.admin-token is required in cluster mode")));
+            token = BearerSecret.of(config.adminToken().orElseThrow(() -> new IllegalStateException(
+                    "thaw.admin-token is required in cluster mode")), "thaw.admin-token");
+            BearerSecret clusterSecret = clusterSecret();
             registry = new RedisFunctionRegistry(redis);
             store = new RedisInvocationStore(redis, config.invocations().retention());
             invokers = new RemoteInvokers(new RedisInvokerDirectory(redis), new Router(config.routing().loadFactor()),
-                    config.routing().refresh());
+                    clusterSecret, config.routing().refresh());
         }
         catalog = new FunctionCatalog(registry);
         queue = new InProcessQueue(config.invocations().asyncWorkers(), config.invocations().asyncQueue());
@@ -85,6 +88,15 @@ public class Platform {
         if (config.mode() == ThawConfig.Mode.EMBEDDED) {
             banner();
         }
+    }
+
+    private BearerSecret clusterSecret() throws IOException {
+        if (config.clusterSecretFile().isPresent()) {
+            return BearerSecret.read(Path.of(config.clusterSecretFile().get()), "thaw.cluster-secret-file");
+        }
+        return BearerSecret.of(config.clusterSecret().orElseThrow(() -> new IllegalStateException(
+                "cluster mode needs the invokers' secret: thaw.cluster-secret, thaw.cluster-secret-file or $"
+                        + InvokerApi.SECRET_ENV)), "thaw.cluster-secret");
     }
 
     private void banner() {
@@ -117,7 +129,7 @@ public class Platform {
         blocking.shutdownNow();
     }
 
-    public AdminToken token() {
+    public BearerSecret token() {
         return token;
     }
 

@@ -30,6 +30,15 @@ public interface ThawConfig {
     /** Cluster mode: redis://host:port. */
     Optional<String> redisUri();
 
+    /**
+     * Cluster mode: the secret this gateway presents to invokers (they refuse calls without
+     * it). Also read from $THAW_CLUSTER_SECRET; or give a file with {@link #clusterSecretFile()}.
+     */
+    Optional<String> clusterSecret();
+
+    /** Cluster mode: a file holding the cluster secret. */
+    Optional<String> clusterSecretFile();
+
     /** Largest invocation request body. */
     @WithDefault("6291456")
     long maxBodyBytes();

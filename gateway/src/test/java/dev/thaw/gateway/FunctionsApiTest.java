@@ -73,8 +73,39 @@ class FunctionsApiTest {
                 "#include <stdio.h>\nint main(void){getchar();puts(\"secret\");return 0;}\n")).then().statusCode(201);
         deploy("public-fn", Bundles.function("\"name\": \"public-fn\", \"memory_mb\": 16, \"public\": true",
                 "#include <stdio.h>\nint main(void){getchar();puts(\"open\");return 0;}\n")).then().statusCode(201);
-        given().body("x").post("/fn/private-fn").then().statusCode(401).body("error", equalTo("missing or invalid token"));
+        given().body("x").post("/fn/private-fn").then().statusCode(401)
+                .body("error", equalTo("missing or invalid token (or no public function 'private-fn')"));
         given().body("x").post("/fn/public-fn").then().statusCode(200).body(equalTo("open\n"));
+    }
+
+    @Test
+    void withoutATokenAPrivateFunctionLooksExactlyLikeOneThatDoesNotExist() throws Exception {
+        deploy("hidden", Bundles.function("\"name\": \"hidden\", \"memory_mb\": 16",
+                "#include <stdio.h>\nint main(void){getchar();puts(\"secret\");return 0;}\n")).then().statusCode(201);
+        for (String token : new String[] {null, "wrong"}) {
+            RequestSpecification anonymous = token == null ? given() : given().header("Authorization", "Bearer " + token);
+            Response exists = anonymous.body("x").post("/fn/hidden");
+            Response missing = (token == null ? given() : given().header("Authorization", "Bearer " + token))
+                    .body("x").post("/fn/hiddem");
+            assertEquals(401, exists.statusCode());
+            assertEquals(exists.statusCode(), missing.statusCode());
+            assertEquals(exists.jsonPath().getString("error").replace("hidden", "NAME"),
+                    missing.jsonPath().getString("error").replace("hiddem", "NAME"));
+            Response existsAsync = (token == null ? given() : given().header("Authorization", "Bearer " + token))
+                    .header("Prefer", "respond-async").body("x").post("/fn/hidden@1");
+            assertEquals(401, existsAsync.statusCode(), "async, too");
+        }
+        admin().body("x").post("/fn/hiddem").then().statusCode(404);
+    }
+
+    @Test
+    void aFunctionPastItsOutputLimitIs502NamingIt() throws Exception {
+        deploy("chatter", Bundles.function("\"name\": \"chatter\", \"memory_mb\": 16, \"max_output_bytes\": 1000",
+                "#include <stdio.h>\nint main(void){getchar();for(int i=0;i<1000;i++)puts(\"too much\");return 0;}\n"))
+                .then().statusCode(201);
+        admin().body("x").post("/fn/chatter").then().statusCode(502)
+                .body("outcome", equalTo("OUTPUT_LIMIT"))
+                .body("error", containsString("output limit of 1000 bytes"));
     }
 
     @Test

@@ -11,8 +11,8 @@ import java.util.Optional;
  */
 public interface FunctionRegistry extends AutoCloseable {
     /**
-     * Stores a new version of {@code name}: 1 if the function does not exist, else its latest
-     * version + 1. Concurrent deploys of one name get distinct versions.
+     * Stores a new version of {@code name}, numbered one above every version the name ever had
+     * (1 for a new name), deleted ones included. Concurrent deploys of one name get distinct versions.
      */
     FunctionVersion deploy(String name, String manifestJson, byte[] bundle);
 
@@ -30,7 +30,11 @@ public interface FunctionRegistry extends AutoCloseable {
     /** The bundle of one version. */
     Optional<byte[]> bundle(String name, int version);
 
-    /** Removes the function and all its versions; false if it did not exist. A later deploy starts again at version 1. */
+    /**
+     * Removes the function and all its versions; false if it did not exist. Version numbers
+     * are never reused: a later deploy continues after the highest number ever given, because
+     * gateways and invokers cache {@code name@n} as immutable.
+     */
     boolean delete(String name);
 
     @Override

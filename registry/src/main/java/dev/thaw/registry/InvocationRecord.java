@@ -22,10 +22,12 @@ import java.util.List;
  * @param runMicros   time in the guest
  * @param createdAt  when it was accepted
  * @param finishedAt when it ended; null until DONE
+ * @param stdoutTruncated the record keeps only the first part of a large stdout (see the store's caller)
  */
 public record InvocationRecord(String id, String function, int version, State state, String outcome, int exitCode,
                                String error, byte[] stdout, byte[] stderr, List<String> logs, boolean warm,
-                               long queueMicros, long runMicros, Instant createdAt, Instant finishedAt) {
+                               long queueMicros, long runMicros, Instant createdAt, Instant finishedAt,
+                               boolean stdoutTruncated) {
 
     public enum State { QUEUED, RUNNING, DONE }
 }

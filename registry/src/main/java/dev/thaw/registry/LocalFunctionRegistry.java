@@ -24,11 +24,16 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 /**
  * A {@link FunctionRegistry} in a directory, for one host or several hosts sharing a file
  * system. Layout: {@code <dir>/functions/<name>/<version>/} holding {@code bundle.tar.gz},
- * {@code manifest.json} and {@code meta.json} (sha256, size, deployed_at).
+ * {@code manifest.json} and {@code meta.json} (sha256, size, deployed_at), and
+ * {@code <dir>/version-claims/<name>/<version>/}, empty directories that number the versions.
  *
  * <p>Processes sharing the directory coordinate only through atomic file-system operations,
- * never locks. A deploy claims its version number by creating the version's directory (which
- * fails if another deploy took the number), writes the bundle and manifest, and then renames
+ * never locks. A deploy claims its version number by creating a claim directory (which fails
+ * if another deploy took the number) above every claim and version it sees; claims outlive a
+ * delete, so a number never names other code (gateways and invokers cache {@code name@n} as
+ * immutable). Only the last {@value #CLAIMS_KEPT} claims of a name are kept: a deploy would
+ * have to race that many others of the same name to miss the highest. The deploy then
+ * creates the version's directory, writes the bundle and manifest, and renames
  * {@code meta.json} into place: a version exists once its meta.json does, so no reader sees a
  * half-written version. A deploy that dies halfway leaves a directory without meta.json, which
  * stays invisible and whose number is not reused. Files are forced to disk before meta.json
@@ -46,7 +51,11 @@ public final class LocalFunctionRegistry implements FunctionRegistry {
     /** How often a deploy starts over because a concurrent delete moved the function away under it. */
     private static final int DEPLOY_ATTEMPTS = 10;
 
+    /** Claims kept per name; older ones are removed (see the class comment). */
+    private static final int CLAIMS_KEPT = 16;
+
     private final Path functions;
+    private final Path claims;
 
     /** What meta.json holds. */
     record Meta(String sha256, long size, Instant deployedAt) {}
@@ -54,8 +63,10 @@ public final class LocalFunctionRegistry implements FunctionRegistry {
     /** Opens (creating it if needed) the registry in {@code dir}; removes what interrupted deletes left. */
     public LocalFunctionRegistry(Path dir) {
         this.functions = dir.resolve("functions");
+        this.claims = dir.resolve("version-claims");
         try {
             Files.createDirectories(functions);
+            Files.createDirectories(claims);
             for (Path trash : entries(functions)) {
                 if (trash.getFileName().toString().startsWith(TRASH_PREFIX)) {
                     removeTree(trash);
@@ -75,9 +86,9 @@ public final class LocalFunctionRegistry implements FunctionRegistry {
         Path dir = functions.resolve(name);
         for (int attempt = 1; ; attempt++) {
             try {
-                Files.createDirectories(dir);
-                int version = claimVersion(dir);
-                Path versionDir = dir.resolve(Integer.toString(version));
+                int version = claimVersion(name, dir);
+                Path versionDir = Files.createDirectories(dir).resolve(Integer.toString(version));
+                Files.createDirectory(versionDir);
                 // Nothing in the version's directory is read before meta.json exists, so only
                 // meta.json needs to appear atomically.
                 writeDurably(versionDir.resolve(BUNDLE), bundle);
@@ -187,18 +198,29 @@ public final class LocalFunctionRegistry implements FunctionRegistry {
     @Override
     public void close() {}
 
-    /** Creates the lowest free version directory above every existing one and returns its number. */
-    private static int claimVersion(Path dir) throws IOException {
-        List<Integer> taken = versionNumbers(dir);
-        int version = taken.isEmpty() ? 1 : taken.getLast() + 1;
+    /**
+     * Claims the lowest number above every claim and every version directory of {@code name}
+     * (directories from before claims existed count too) and returns it.
+     */
+    private int claimVersion(String name, Path functionDir) throws IOException {
+        Path claimDir = Files.createDirectories(claims.resolve(name));
+        List<Integer> claimed = versionNumbers(claimDir);
+        List<Integer> existing = versionNumbers(functionDir, "list the versions of " + name);
+        int version = 1 + Math.max(claimed.isEmpty() ? 0 : claimed.getLast(), existing.isEmpty() ? 0 : existing.getLast());
         while (true) {
             try {
-                Files.createDirectory(dir.resolve(Integer.toString(version)));
-                return version;
+                Files.createDirectory(claimDir.resolve(Integer.toString(version)));
+                break;
             } catch (FileAlreadyExistsException e) {
                 version++; // a concurrent deploy took it
             }
         }
+        for (int old : claimed) {
+            if (old <= version - CLAIMS_KEPT) {
+                Files.deleteIfExists(claimDir.resolve(Integer.toString(old)));
+            }
+        }
+        return version;
     }
 
     private Optional<FunctionVersion> read(String name, int version) {

@@ -14,8 +14,9 @@ import java.util.function.Consumer;
 
 /**
  * An {@link InvocationStore} in this process's memory, for a single node. Keeps each
- * function's last {@value #RECENT_KEPT} DONE records. Memory stays bounded by the records put
- * within one retention period: expired records are dropped as later calls pass by. Listeners
+ * function's last {@value #RECENT_KEPT} DONE records. Memory is bounded twice: by a number of
+ * records and by their bytes (output, stderr and log lines are what can be large), dropping
+ * the oldest first; expired records are dropped as later calls pass by. Listeners
  * run on the thread that put the record; one that throws is logged and the others still run.
  */
 public final class MemoryInvocationStore implements InvocationStore {
@@ -25,10 +26,18 @@ public final class MemoryInvocationStore implements InvocationStore {
     private static final System.Logger LOG = System.getLogger(MemoryInvocationStore.class.getName());
 
     public static final int DEFAULT_MAX_RECORDS = 100_000;
+    /** The default byte budget: what 100,000 small records need, with room for large ones. */
+    public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
+    /** Counted per record besides its payloads: the objects, id, names and timestamps. */
+    private static final long RECORD_OVERHEAD = 400;
+    /** Counted per log line besides its characters. */
+    private static final long LINE_OVERHEAD = 56;
 
     private final Duration retention;
     private final long retentionNanos;
     private final int maxRecords;
+    private final long maxBytes;
+    private long bytes; // guarded by lock: the estimated size of every record held
     private final Object lock = new Object();
     private final Map<String, Stored> records = new HashMap<>(); // guarded by lock
     private final Map<String, ArrayDeque<String>> recentIds = new HashMap<>(); // guarded by lock; newest first
@@ -36,21 +45,26 @@ public final class MemoryInvocationStore implements InvocationStore {
     private final ArrayDeque<Expiry> expiries = new ArrayDeque<>();
     private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
 
-    private record Stored(InvocationRecord record, long expiresAt) {}
+    private record Stored(InvocationRecord record, long expiresAt, long bytes) {}
 
     private record Expiry(String id, long at) {}
 
-    /** Keeps records for {@code retention} after their last put, at most {@value #DEFAULT_MAX_RECORDS}. */
+    /** Keeps records for {@code retention} after their last put, within the default count and byte budgets. */
     public MemoryInvocationStore(Duration retention) {
-        this(retention, DEFAULT_MAX_RECORDS);
+        this(retention, DEFAULT_MAX_RECORDS, DEFAULT_MAX_BYTES);
+    }
+
+    public MemoryInvocationStore(Duration retention, int maxRecords) {
+        this(retention, maxRecords, DEFAULT_MAX_BYTES);
     }
 
     /**
      * Keeps records for {@code retention} after their last put, and never more than
-     * {@code maxRecords} of them: past that the oldest go first, so memory stays bounded
-     * however fast invocations come.
+     * {@code maxRecords} of them nor more than about {@code maxBytes}: past either the oldest
+     * go first, so memory stays bounded however fast invocations come and however much they
+     * write. A record larger than the whole budget is not kept.
      */
-    public MemoryInvocationStore(Duration retention, int maxRecords) {
+    public MemoryInvocationStore(Duration retention, int maxRecords, long maxBytes) {
         if (retention.toMillis() < 1) {
             throw new IllegalArgumentException("retention must be at least 1 ms: " + retention);
         }
@@ -60,6 +74,26 @@ public final class MemoryInvocationStore implements InvocationStore {
         this.retention = retention;
         this.retentionNanos = retention.toNanos();
         this.maxRecords = maxRecords;
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be at least 1: " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+    }
+
+    /** The estimated heap a record takes: its payloads and a fixed overhead. */
+    static long sizeOf(InvocationRecord r) {
+        long size = RECORD_OVERHEAD + r.stdout().length + r.stderr().length + 2L * r.error().length();
+        for (String line : r.logs()) {
+            size += LINE_OVERHEAD + 2L * line.length();
+        }
+        return size;
+    }
+
+    /** The estimated bytes of the records held now. */
+    public long bytes() {
+        synchronized (lock) {
+            return bytes;
+        }
     }
 
     @Override
@@ -68,10 +102,20 @@ public final class MemoryInvocationStore implements InvocationStore {
         synchronized (lock) {
             long now = System.nanoTime(); // read under the lock, so expiries stay in time order
             dropExpired(now);
-            if (records.size() >= maxRecords && !records.containsKey(record.id())) {
-                dropOldest();
+            long size = sizeOf(record);
+            Stored replaced = records.remove(record.id());
+            if (replaced != null) {
+                bytes -= replaced.bytes();
             }
-            Stored previous = records.put(record.id(), new Stored(record, now + retentionNanos));
+            if (size > maxBytes) {
+                return; // larger than the whole budget: the caller keeps its answer, the store cannot
+            }
+            while ((records.size() >= maxRecords || bytes + size > maxBytes) && dropOldest()) {
+                // dropped the record that would expire first
+            }
+            Stored previous = replaced;
+            records.put(record.id(), new Stored(record, now + retentionNanos, size));
+            bytes += size;
             expiries.addLast(new Expiry(record.id(), now + retentionNanos));
             becameDone = isDone(record) && (previous == null || !isDone(previous.record()));
             if (becameDone) {
@@ -142,6 +186,7 @@ public final class MemoryInvocationStore implements InvocationStore {
     public void close() {
         synchronized (lock) {
             records.clear();
+            bytes = 0;
             recentIds.clear();
             expiries.clear();
         }
@@ -154,22 +199,25 @@ public final class MemoryInvocationStore implements InvocationStore {
             Stored stored = records.get(expiry.id());
             if (stored != null && stored.expiresAt() == expiry.at()) { // else put again since
                 records.remove(expiry.id());
+                bytes -= stored.bytes();
                 trimRecent(stored.record().function());
             }
         }
     }
 
-    /** Makes room for one record: drops the record that would expire first. */
-    private void dropOldest() {
+    /** Makes room: drops the record that would expire first; false when there is none. */
+    private boolean dropOldest() {
         while (!expiries.isEmpty()) {
             Expiry expiry = expiries.removeFirst();
             Stored stored = records.get(expiry.id());
             if (stored != null && stored.expiresAt() == expiry.at()) {
                 records.remove(expiry.id());
+                bytes -= stored.bytes();
                 trimRecent(stored.record().function());
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** Drops the oldest ids of {@code function} whose records have expired: each id is dropped once, O(1) amortised. */

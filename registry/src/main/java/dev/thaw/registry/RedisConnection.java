@@ -1,9 +1,13 @@
 package dev.thaw.registry;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -12,6 +16,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -41,9 +46,29 @@ final class RedisConnection implements AutoCloseable {
         return new RedisConnection(client, false);
     }
 
-    /** Connects to {@code uri} (e.g. redis://127.0.0.1:6379) with a client of its own. */
+    /**
+     * How long a command may take unless the URI says otherwise ({@code ?timeout=5s}): callers
+     * answer 503 after this instead of hanging for Lettuce's default of 60 s when Redis is
+     * stopped or slow.
+     */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * Connects to {@code uri} (e.g. redis://127.0.0.1:6379) with a client of its own that
+     * fails fast: commands time out after {@link #DEFAULT_TIMEOUT} (or the URI's timeout), and
+     * while the connection is down they fail at once instead of queueing; it reconnects by itself.
+     */
     static RedisConnection to(String uri) {
-        RedisClient client = RedisClient.create(uri);
+        RedisURI parsed = RedisURI.create(uri);
+        if (!uri.contains("timeout=")) {
+            parsed.setTimeout(DEFAULT_TIMEOUT);
+        }
+        RedisClient client = RedisClient.create(parsed);
+        client.setOptions(ClientOptions.builder()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled())
+                .socketOptions(SocketOptions.builder().connectTimeout(parsed.getTimeout()).build())
+                .build());
         try {
             return new RedisConnection(client, true);
         } catch (RuntimeException e) {

@@ -18,7 +18,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * Keys:
  * <ul>
  *   <li>{@code thaw:functions}: set of the function names</li>
- *   <li>{@code thaw:fn:<name>:last-version}: counter that numbers the versions (INCR)</li>
+ *   <li>{@code thaw:fn:<name>:last-version}: counter that numbers the versions (INCR); it
+ *       survives a delete, so a number never names other code</li>
  *   <li>{@code thaw:fn:<name>:versions}: sorted set of the version numbers (score = version)</li>
  *   <li>{@code thaw:fn:<name>:v<n>}: hash of version n: manifest, sha256, size, deployed_at</li>
  *   <li>{@code thaw:fn:<name>:v<n>:bundle}: the bundle's bytes</li>
@@ -49,7 +50,8 @@ public final class RedisFunctionRegistry implements FunctionRegistry {
             for _, version in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
                 redis.call('UNLINK', ARGV[1] .. version, ARGV[1] .. version .. ':bundle')
             end
-            redis.call('UNLINK', KEYS[1], KEYS[2])
+            -- the counter stays: version numbers are never reused (caches take name@n as immutable)
+            redis.call('UNLINK', KEYS[2])
             return redis.call('SREM', KEYS[3], ARGV[2])
             """);
 

@@ -6,7 +6,7 @@
  * a cluster shares one Redis server, with every key under {@code thaw:}:
  * <pre>
  * thaw:functions                    set of function names
- * thaw:fn:&lt;name&gt;:last-version       version counter (INCR)
+ * thaw:fn:&lt;name&gt;:last-version       version counter (INCR); kept after a delete
  * thaw:fn:&lt;name&gt;:versions           sorted set of version numbers
  * thaw:fn:&lt;name&gt;:v&lt;n&gt;              hash: manifest, sha256, size, deployed_at
  * thaw:fn:&lt;name&gt;:v&lt;n&gt;:bundle       the bundle's bytes

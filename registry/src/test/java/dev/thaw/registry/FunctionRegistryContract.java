@@ -147,7 +147,7 @@ abstract class FunctionRegistryContract {
     }
 
     @Test
-    void deleteRemovesTheFunctionAndRedeployStartsAtOne() {
+    void deleteRemovesTheFunctionAndARedeployNeverReusesItsVersionNumbers() {
         registry.deploy("hello", manifest("hello", 1), bytes("h1"));
         registry.deploy("hello", manifest("hello", 2), bytes("h2"));
         FunctionVersion other = registry.deploy("other", manifest("other", 1), bytes("o1"));
@@ -162,9 +162,15 @@ abstract class FunctionRegistryContract {
         assertEquals(List.of(other), registry.versions("other"));
         assertFalse(registry.delete("hello"), "a second delete finds nothing");
 
+        // Gateways and invokers cache name@n as immutable: a number must never name other code.
         FunctionVersion redeployed = registry.deploy("hello", manifest("hello", 9), bytes("again"));
-        assertEquals(1, redeployed.version());
+        assertEquals(3, redeployed.version());
         assertEquals(List.of(redeployed), open().versions("hello"));
+        assertEquals(Optional.empty(), open().version("hello", 1));
+
+        assertTrue(registry.delete("hello"));
+        assertEquals(4, open().deploy("hello", manifest("hello", 10), bytes("and again")).version(),
+                "another process after a second delete");
     }
 
     @Test

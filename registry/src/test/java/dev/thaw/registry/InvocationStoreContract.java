@@ -56,7 +56,7 @@ abstract class InvocationStoreContract {
         }
         InvocationRecord record = new InvocationRecord("inv_1", "hello", 3, State.DONE, "EXITED", 1, "exit status 1",
                 stdout, "warn\n".getBytes(UTF_8), List.of("one", "two"), true, 12, 345,
-                Instant.parse("2026-11-22T07:51:02.123456789Z"), Instant.parse("2026-11-22T07:51:02.5Z"));
+                Instant.parse("2026-11-22T07:51:02.123456789Z"), Instant.parse("2026-11-22T07:51:02.5Z"), false);
         store.put(record);
 
         assertSameRecord(record, store.get("inv_1").orElseThrow());
@@ -190,7 +190,7 @@ abstract class InvocationStoreContract {
         boolean done = state == State.DONE;
         return new InvocationRecord(id, function, 1, state, done ? "EXITED" : "", 0, "",
                 ("out of " + id).getBytes(UTF_8), new byte[0], List.of("log of " + id), false, 5, done ? 40 : 0,
-                Instant.now(), done ? Instant.now() : null);
+                Instant.now(), done ? Instant.now() : null, false);
     }
 
     static InvocationRecord next(BlockingQueue<InvocationRecord> received) throws InterruptedException {
@@ -212,6 +212,6 @@ abstract class InvocationStoreContract {
 
     private static InvocationRecord withoutOutput(InvocationRecord r) {
         return new InvocationRecord(r.id(), r.function(), r.version(), r.state(), r.outcome(), r.exitCode(), r.error(),
-                null, null, r.logs(), r.warm(), r.queueMicros(), r.runMicros(), r.createdAt(), r.finishedAt());
+                null, null, r.logs(), r.warm(), r.queueMicros(), r.runMicros(), r.createdAt(), r.finishedAt(), false);
     }
 }

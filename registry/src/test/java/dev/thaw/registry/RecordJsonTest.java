@@ -21,7 +21,7 @@ class RecordJsonTest {
     void invocationRecordRoundTripsWithReadableFields() throws Exception {
         byte[] stdout = {0, (byte) 0xff, 'h', 'i'};
         InvocationRecord record = new InvocationRecord("inv_1", "hello", 2, State.RUNNING, "", 0, "", stdout,
-                new byte[0], List.of("a log line"), true, 10, 0, SEEN, null);
+                new byte[0], List.of("a log line"), true, 10, 0, SEEN, null, false);
 
         byte[] json = RecordJson.encode(record);
 

@@ -22,13 +22,14 @@ class RedisFunctionRegistryTest extends FunctionRegistryContract {
     }
 
     @Test
-    void deleteLeavesNoKeyBehind() throws Exception {
+    void deleteLeavesOnlyTheVersionCounterBehind() throws Exception {
         registry.deploy("hello", manifest("hello", 1), bytes("h1"));
         registry.deploy("hello", manifest("hello", 2), bytes("h2"));
 
         registry.delete("hello");
 
-        assertEquals(0, redis.keyCount());
+        assertEquals(1, redis.keyCount());
+        assertEquals("$1", redis.command("GET", "thaw:fn:hello:last-version"));
     }
 
     @Test

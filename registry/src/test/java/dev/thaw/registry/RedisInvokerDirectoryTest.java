@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RedisInvokerDirectoryTest {
@@ -94,9 +95,32 @@ class RedisInvokerDirectoryTest {
     @Test
     void unreadableEntriesAreSkipped() throws Exception {
         directory.heartbeat(invoker("good", 0), LONG_TTL);
-        assertEquals("+OK", redis.command("SET", "thaw:invoker:broken", "{not json"));
+        assertEquals(":1", redis.command("HSET", "thaw:invokers", "broken", "{not json"));
+        assertEquals(":1", redis.command("ZADD", "thaw:invokers:expiry", "99999999999999", "broken"));
 
         assertEquals(List.of("good"), ids(directory.members()));
+    }
+
+    @Test
+    void listingReadsOnlyTheDirectorysOwnKeysNotTheKeyspace() throws Exception {
+        directory.heartbeat(invoker("inv-1", 0), LONG_TTL);
+        for (int i = 0; i < 200; i++) {
+            assertEquals("+OK", redis.command("SET", "thaw:inv:record-" + i, "{}"));
+        }
+        assertEquals("+OK", redis.command("CONFIG", "RESETSTAT"));
+
+        assertEquals(List.of("inv-1"), ids(directory.members()));
+
+        String stats = redis.info("commandstats");
+        assertFalse(stats.contains("cmdstat_scan") || stats.contains("cmdstat_keys"), stats);
+    }
+
+    @Test
+    void expiredEntriesAreRemovedFromRedisNotOnlyHidden() throws Exception {
+        directory.heartbeat(invoker("gone", 0), SHORT_TTL);
+        Await.until("the entry expires", () -> directory.members().isEmpty());
+        assertEquals(":0", redis.command("HLEN", "thaw:invokers"));
+        assertEquals(":0", redis.command("ZCARD", "thaw:invokers:expiry"));
     }
 
     @Test

@@ -55,9 +55,77 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, B
         }
     }
 
+    /** The text of {@code INFO section}. */
+    public String info(String section) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("INFO " + section + "\r\n").getBytes(UTF_8));
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder header = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("INFO: connection closed");
+                }
+                header.append((char) c);
+            }
+            if (header.charAt(0) != '$') {
+                throw new IOException("INFO answered " + header);
+            }
+            return new String(in.readNBytes(Integer.parseInt(header.toString().strip().substring(1))), UTF_8);
+        }
+    }
+
     /** How many keys the database holds. */
     public long keyCount() throws IOException {
         return Long.parseLong(command("DBSIZE").substring(1));
+    }
+
+    /** Freezes the server (SIGSTOP): connections stay open and nothing answers. */
+    public void pause() throws InterruptedException {
+        signal("STOP");
+    }
+
+    /** Lets a paused server go on (SIGCONT). */
+    public void resume() throws InterruptedException {
+        signal("CONT");
+    }
+
+    /** Kills the server (SIGKILL): connections are reset and refused until {@link #restart()}. */
+    public void kill() throws Exception {
+        process.destroyForcibly().waitFor();
+    }
+
+    /** Starts the server again on the same port (its data is gone: nothing is persisted). */
+    public void restart() throws Exception {
+        if (process.isAlive()) {
+            stop();
+        }
+        start();
+        if (!answersPing()) {
+            fail("redis-server did not come back on port " + port);
+        }
+    }
+
+    private void signal(String name) throws InterruptedException {
+        int status;
+        try {
+            status = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run kill", e);
+        }
+        if (status != 0 && process.isAlive()) {
+            fail("kill -" + name + " failed");
+        }
+    }
+
+    private void start() throws IOException {
+        process = new ProcessBuilder(EXECUTABLE.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", dir.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+                .start();
     }
 
     @Override
@@ -69,11 +137,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, B
         Path log = dir.resolve("redis.log");
         for (int attempt = 1; ; attempt++) {
             port = freePort();
-            process = new ProcessBuilder(EXECUTABLE.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", dir.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+            start();
             if (answersPing()) {
                 return;
             }
@@ -118,6 +182,9 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, B
     }
 
     private void stop() throws InterruptedException {
+        if (process.isAlive()) {
+            resume(); // a paused server would not act on SIGTERM
+        }
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();

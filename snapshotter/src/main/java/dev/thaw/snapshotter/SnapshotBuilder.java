@@ -27,6 +27,8 @@ import java.util.HexFormat;
  */
 public final class SnapshotBuilder {
     private static final long MAX_BINARY_BYTES = 64L * 1024 * 1024;
+    /** In each snapshot directory: the manifest fields that shaped it, the function's name among them. */
+    static final String BOOT_MANIFEST = "manifest.json";
     /** How long a function may initialise before its first read of stdin. */
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -131,7 +133,7 @@ public final class SnapshotBuilder {
             staging = store.staging(key);
             BootReport report = engine.boot(image, staging, bootTimeout);
             Files.write(staging.resolve("function.elf"), binary);
-            Files.writeString(staging.resolve("manifest.json"), manifest.bootJson());
+            Files.writeString(staging.resolve(BOOT_MANIFEST), manifest.bootJson());
             Path dir = store.publish(staging, key);
             staging = null;
             return new Built(key, dir, manifest, false, compileNanos, report, System.nanoTime() - start);

@@ -1,5 +1,6 @@
 package dev.thaw.snapshotter;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thaw.invoker.snapshot.SnapshotFormat;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -17,6 +20,8 @@ import java.util.stream.Stream;
  * appears complete or not at all: it is written under a temporary name and renamed.
  */
 public final class SnapshotStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Path root;
 
     public SnapshotStore(Path root) throws IOException {
@@ -58,6 +63,36 @@ public final class SnapshotStore {
             delete(staging);
         }
         return target;
+    }
+
+    /**
+     * Deletes the snapshots of {@code function} (named in each snapshot's manifest.json) that
+     * are not in {@code keep}, and returns how many. The caller makes sure that none of them
+     * is being opened meanwhile.
+     */
+    public int collect(String function, Set<Path> keep) throws IOException {
+        int deleted = 0;
+        Set<Path> kept = keep.stream().map(p -> p.toAbsolutePath().normalize()).collect(java.util.stream.Collectors.toSet());
+        List<Path> dirs;
+        try (Stream<Path> list = Files.list(root)) {
+            dirs = list.filter(d -> !d.getFileName().toString().startsWith(".") && Files.isDirectory(d)).toList();
+        }
+        for (Path dir : dirs) {
+            if (!kept.contains(dir.toAbsolutePath().normalize()) && function.equals(functionOf(dir))) {
+                delete(dir);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    /** The function a snapshot was built for, from its manifest.json; null when unreadable. */
+    private static String functionOf(Path dir) {
+        try {
+            return JSON.readTree(Files.readString(dir.resolve(SnapshotBuilder.BOOT_MANIFEST))).path("name").asText(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     public static void delete(Path dir) throws IOException {

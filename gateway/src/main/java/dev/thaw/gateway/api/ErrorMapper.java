@@ -1,6 +1,8 @@
 package dev.thaw.gateway.api;
 
 import dev.thaw.gateway.ApiException;
+import dev.thaw.gateway.invoke.InvocationIds;
+import dev.thaw.registry.RegistryException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,15 +34,32 @@ public class ErrorMapper {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
     }
 
+    /** Redis (or the registry directory) failed or timed out: the caller may try again soon. */
+    @ServerExceptionMapper
+    public Response registry(RegistryException e) {
+        String reference = InvocationIds.next().replace("inv_", "err_");
+        LOG.warnf("registry failure (reference %s): %s", reference, e.getMessage());
+        return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "1")
+                .entity(Map.of("error", "the registry is unavailable; try again (reference " + reference + ")"))
+                .build();
+    }
+
+    /**
+     * Anything else is a bug or a host failure: its details (paths, addresses, class names)
+     * go to the log under a reference the caller can quote, never into the answer.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         if (e.getCause() instanceof ApiException api) {
             return api(api);
         }
-        LOG.error("unexpected failure", e);
+        if (e.getCause() instanceof RegistryException r) {
+            return registry(r);
+        }
+        String reference = InvocationIds.next().replace("inv_", "err_");
+        LOG.errorf(e, "unexpected failure (reference %s)", reference);
         return Response.status(500).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", "internal error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage())))
+                .entity(Map.of("error", "internal error (reference " + reference + ")"))
                 .build();
     }
 }

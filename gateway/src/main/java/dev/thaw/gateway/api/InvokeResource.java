@@ -70,7 +70,7 @@ public class InvokeResource {
         return invocations.invoke(t, body, admin, onEventLoop).thenApply(InvokeResource::respond);
     }
 
-    static Response respond(Completed c) {
+    public static Response respond(Completed c) {
         Result r = c.result();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Thaw-Invocation-Id", c.id());

@@ -9,21 +9,29 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The registry as the invocation path reads it: versions are immutable, so {@code name@n}
- * is cached for good; "the latest version" is cached for a second, so a deploy on another
- * gateway shows within a second (one on this gateway, at once).
+ * The registry as the invocation path reads it. A version is immutable and its number is
+ * never reused, so {@code name@n} can be cached; it is checked again every
+ * {@value #VERSION_TTL_SECONDS} s, so a delete on another gateway stops it here within that.
+ * "The latest version" is cached for a second, so a deploy on another gateway shows within a
+ * second (one on this gateway, at once).
  */
 public final class FunctionCatalog {
     private static final long LATEST_TTL_NANOS = 1_000_000_000L;
+    static final long VERSION_TTL_SECONDS = 10;
+    private static final long VERSION_TTL_NANOS = VERSION_TTL_SECONDS * 1_000_000_000L;
 
     private final FunctionRegistry registry;
-    private final Map<String, Deployed> versions = new ConcurrentHashMap<>();
-    private final Map<String, Latest> latest = new ConcurrentHashMap<>();
+    private final Map<String, Cached> versions = new ConcurrentHashMap<>();
+    private final Map<String, Cached> latest = new ConcurrentHashMap<>();
 
     /** A deployed version with its parsed manifest. */
     public record Deployed(FunctionVersion version, Manifest manifest) {}
 
-    private record Latest(Deployed deployed, long expires) {}
+    private record Cached(Deployed deployed, long expires) {
+        boolean fresh() {
+            return System.nanoTime() - expires < 0;
+        }
+    }
 
     public FunctionCatalog(FunctionRegistry registry) {
         this.registry = registry;
@@ -33,31 +41,28 @@ public final class FunctionCatalog {
     public Optional<Deployed> find(String name, OptionalInt version) {
         if (version.isPresent()) {
             String key = name + "@" + version.getAsInt();
-            Deployed d = versions.get(key);
-            if (d == null) {
-                d = registry.version(name, version.getAsInt()).map(FunctionCatalog::parse).orElse(null);
-                if (d != null) {
-                    versions.put(key, d);
-                }
+            Cached c = versions.get(key);
+            if (c != null && c.fresh()) {
+                return Optional.of(c.deployed);
             }
-            return Optional.ofNullable(d);
+            Optional<Deployed> d = registry.version(name, version.getAsInt()).map(FunctionCatalog::parse);
+            d.ifPresentOrElse(x -> versions.put(key, new Cached(x, System.nanoTime() + VERSION_TTL_NANOS)),
+                    () -> versions.remove(key));
+            return d;
         }
-        Latest l = latest.get(name);
-        if (l != null && System.nanoTime() - l.expires < 0) {
+        Cached l = latest.get(name);
+        if (l != null && l.fresh()) {
             return Optional.of(l.deployed);
         }
         Optional<Deployed> d = registry.latest(name).map(FunctionCatalog::parse);
-        d.ifPresentOrElse(x -> latest.put(name, new Latest(x, System.nanoTime() + LATEST_TTL_NANOS)), () -> latest.remove(name));
+        d.ifPresentOrElse(x -> latest.put(name, new Cached(x, System.nanoTime() + LATEST_TTL_NANOS)), () -> latest.remove(name));
         return d;
     }
 
     /** The cached answer for the latest version, without touching the registry; empty when not cached. */
     public Optional<Deployed> cached(String name, OptionalInt version) {
-        if (version.isPresent()) {
-            return Optional.ofNullable(versions.get(name + "@" + version.getAsInt()));
-        }
-        Latest l = latest.get(name);
-        return l != null && System.nanoTime() - l.expires < 0 ? Optional.of(l.deployed) : Optional.empty();
+        Cached c = version.isPresent() ? versions.get(name + "@" + version.getAsInt()) : latest.get(name);
+        return c != null && c.fresh() ? Optional.of(c.deployed) : Optional.empty();
     }
 
     /** A deploy or delete on this gateway: forget what was cached. */

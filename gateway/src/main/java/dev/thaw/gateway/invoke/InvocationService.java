@@ -18,7 +18,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Invoking a function, sync or async: find the version, check the token and the function's
@@ -26,8 +29,17 @@ import java.util.concurrent.TimeUnit;
  * async callers. Plain Java: the REST layer only translates.
  */
 public final class InvocationService {
+    private static final Logger LOG = Logger.getLogger(InvocationService.class);
     /** Stderr kept with a record, and returned with a failure. */
     static final int STDERR_KEPT = 64 * 1024;
+    /**
+     * Stdout kept with an async invocation's record: the default output limit. Records live in
+     * memory or Redis for the retention period, so a function allowed a larger output keeps
+     * only this much there (the record says so).
+     */
+    static final int STDOUT_KEPT = 6 * 1024 * 1024;
+    /** How soon an async invocation waiting for its function's concurrency tries again. */
+    private static final long REQUEUE_MILLIS = 20;
     public static final String HOST_ERROR = "HOST_ERROR";
 
     private final FunctionCatalog catalog;
@@ -41,6 +53,8 @@ public final class InvocationService {
     private final ThreadPoolExecutor records = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(10_000), r -> Thread.ofPlatform().name("thaw-records").daemon().unstarted(r),
             new ThreadPoolExecutor.DiscardPolicy());
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("thaw-async-requeue").daemon().unstarted(r));
 
     /** A finished invocation. */
     public record Completed(String id, FunctionVersion version, Result result) {}
@@ -83,51 +97,54 @@ public final class InvocationService {
         }
     }
 
-    /** Finds the function without blocking the caller when the catalog has it cached. */
-    private CompletableFuture<FunctionCatalog.Deployed> find(Target t) {
+    /**
+     * Finds the function a caller may invoke, without blocking when the catalog has it cached.
+     * A caller without the admin token gets the same 401 for a private function as for one
+     * that does not exist, so it cannot learn which private names exist.
+     */
+    private CompletableFuture<FunctionCatalog.Deployed> find(Target t, boolean admin) {
         Optional<FunctionCatalog.Deployed> cached = catalog.cached(t.name(), t.version());
         if (cached.isPresent()) {
-            return CompletableFuture.completedFuture(cached.get());
+            return CompletableFuture.completedFuture(authorized(t, cached, admin));
         }
-        return CompletableFuture.supplyAsync(() -> catalog.find(t.name(), t.version())
-                .orElseThrow(() -> new ApiException(404, "function '" + t + "' not found")), blocking);
+        return CompletableFuture.supplyAsync(() -> authorized(t, catalog.find(t.name(), t.version()), admin), blocking);
     }
 
-    private static void authorize(FunctionCatalog.Deployed d, boolean admin) {
-        if (!admin && !d.manifest().isPublic()) {
-            throw new ApiException(401, "missing or invalid token");
+    private static FunctionCatalog.Deployed authorized(Target t, Optional<FunctionCatalog.Deployed> found, boolean admin) {
+        if (admin) {
+            return found.orElseThrow(() -> new ApiException(404, "function '" + t + "' not found"));
         }
+        if (found.isEmpty() || !found.get().manifest().isPublic()) {
+            throw new ApiException(401, "missing or invalid token (or no public function '" + t + "')");
+        }
+        return found.get();
     }
 
     /**
      * Runs an invocation and completes with its result; failures of the function are results,
-     * not errors. What follows the run (accounting, the record, the caller's continuation)
+     * not errors. Its deadline is the function's timeout from now: time queued anywhere
+     * counts. What follows the run (accounting, the record, the caller's continuation)
      * happens on {@code continuation}, not on the runner thread that ran the guest: the
      * REST layer passes its event loop, so the runner is free for the next invocation at once.
      */
     public CompletableFuture<Completed> invoke(Target target, byte[] input, boolean admin, Executor continuation) {
-        return find(target).thenCompose(d -> {
-            authorize(d, admin);
+        long admitted = System.nanoTime();
+        return find(target, admin).thenCompose(d -> {
             String name = d.version().name();
             if (!limits.tryAcquire(name, d.manifest().concurrency())) {
                 throw new ApiException(429, "function '" + name + "' is running " + d.manifest().concurrency()
                         + " invocations already (its concurrency limit)", Map.of(), Map.of("Retry-After", "1"));
             }
             String id = InvocationIds.next();
-            long start = System.nanoTime();
             Instant created = Instant.now();
-            return invokers.invoke(d.version(), input).handleAsync((result, failure) -> {
-                limits.release(name);
-                long nanos = System.nanoTime() - start;
+            long deadline = admitted + TimeUnit.MILLISECONDS.toNanos(d.manifest().timeoutMs());
+            return runHoldingSlot(name, d, input, deadline).handleAsync((result, failure) -> {
+                long nanos = System.nanoTime() - admitted;
                 if (failure != null) {
+                    Throwable cause = unwrap(failure);
                     metrics.invocation(name, HOST_ERROR, nanos);
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                     recordLater(hostError(id, d.version(), cause, created));
-                    if (cause instanceof Invokers.NoInvokerException) {
-                        throw new ApiException(503, cause.getMessage(), Map.of("invocation", id), Map.of());
-                    }
-                    throw new ApiException(500, "the host failed to run the function: " + cause.getMessage(),
-                            Map.of("invocation", id), Map.of());
+                    throw hostFailure(id, d.version(), cause);
                 }
                 metrics.invocation(name, result.status().name(), nanos);
                 if (metrics.needsPool(name)) {
@@ -141,35 +158,87 @@ public final class InvocationService {
         });
     }
 
+    /** Runs on an invoker while holding a concurrency slot, given back however the call ends. */
+    private CompletableFuture<Result> runHoldingSlot(String name, FunctionCatalog.Deployed d, byte[] input, long deadline) {
+        CompletableFuture<Result> run;
+        try {
+            run = invokers.invoke(d.version(), input, deadline);
+        } catch (RuntimeException e) {
+            run = CompletableFuture.failedFuture(e);
+        }
+        return run.whenComplete((r, e) -> limits.release(name));
+    }
+
     /**
-     * Queues an invocation and returns its id at once; the result goes to its record.
-     * Blocks briefly on the registry on a cache miss: call from a worker thread.
+     * What a caller sees of a failure of the host (not of the function): a short, stable
+     * message with the invocation id. The details (invoker addresses, host paths) go to the
+     * log and the record, which only operators read.
+     */
+    private static ApiException hostFailure(String id, FunctionVersion v, Throwable cause) {
+        LOG.warnf("invocation %s of %s@%d failed on the host: %s", id, v.name(), v.version(), cause.toString());
+        Map<String, Object> extra = Map.of("invocation", id);
+        if (cause instanceof Invokers.VersionGoneException) {
+            return new ApiException(404, cause.getMessage() + " (deleted)", extra, Map.of());
+        }
+        if (cause instanceof Invokers.NoInvokerException) {
+            return new ApiException(503, "no invoker could run the function; try again (invocation " + id + ")",
+                    extra, Map.of("Retry-After", "1"));
+        }
+        return new ApiException(500, "the platform failed to run the function (invocation " + id + ")", extra, Map.of());
+    }
+
+    /**
+     * Queues an invocation and returns its id at once; the result goes to its record. It runs
+     * within the function's concurrency limit like a sync one: when the limit is reached, it
+     * waits in the queue. Blocks briefly on the registry on a cache miss: call from a worker thread.
      */
     public String submit(Target target, byte[] input, boolean admin) {
-        FunctionCatalog.Deployed d = catalog.find(target.name(), target.version())
-                .orElseThrow(() -> new ApiException(404, "function '" + target + "' not found"));
-        authorize(d, admin);
+        FunctionCatalog.Deployed d = authorized(target, catalog.find(target.name(), target.version()), admin);
         String id = InvocationIds.next();
         Instant created = Instant.now();
         store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, created));
-        boolean queued = queue.offer(() -> {
-            store.put(pending(id, d.version(), InvocationRecord.State.RUNNING, created));
-            long start = System.nanoTime();
-            try {
-                Result r = invokers.invoke(d.version(), input).join();
-                metrics.invocation(d.version().name(), r.status().name(), System.nanoTime() - start);
-                store.put(done(id, d.version(), r, true, created));
-            } catch (RuntimeException e) {
-                metrics.invocation(d.version().name(), HOST_ERROR, System.nanoTime() - start);
-                store.put(hostError(id, d.version(), e.getCause() != null ? e.getCause() : e, created));
-            }
-        });
-        if (!queued) {
+        if (!queue.offer(asyncJob(id, d, input, created))) {
             store.put(hostError(id, d.version(), new IllegalStateException("the async queue is full"), created));
             throw new ApiException(503, "the async queue is full (" + queue.depth() + " waiting); try again later",
                     Map.of(), Map.of("Retry-After", "1"));
         }
         return id;
+    }
+
+    private Runnable asyncJob(String id, FunctionCatalog.Deployed d, byte[] input, Instant created) {
+        return () -> {
+            String name = d.version().name();
+            if (!limits.tryAcquire(name, d.manifest().concurrency())) {
+                requeueLater(asyncJob(id, d, input, created)); // at the limit: wait without holding a worker
+                return;
+            }
+            store.put(pending(id, d.version(), InvocationRecord.State.RUNNING, created));
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.MILLISECONDS.toNanos(d.manifest().timeoutMs());
+            try {
+                Result r = runHoldingSlot(name, d, input, deadline).join();
+                metrics.invocation(name, r.status().name(), System.nanoTime() - start);
+                store.put(done(id, d.version(), r, true, created));
+            } catch (RuntimeException e) {
+                Throwable cause = unwrap(e);
+                LOG.warnf("async invocation %s of %s@%d failed on the host: %s", id, name, d.version().version(), cause);
+                metrics.invocation(name, HOST_ERROR, System.nanoTime() - start);
+                store.put(hostError(id, d.version(), cause, created));
+            }
+        };
+    }
+
+    /** Offers a job again shortly; an accepted invocation is never dropped, so a full queue means trying later. */
+    private void requeueLater(Runnable job) {
+        retries.schedule(() -> {
+            if (!queue.offer(job)) {
+                requeueLater(job);
+            }
+        }, REQUEUE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     /** Records are best effort: the caller already has the answer, so a full queue drops them. */
@@ -186,11 +255,12 @@ public final class InvocationService {
     /** Stops the record writer. */
     public void close() {
         records.shutdown();
+        retries.shutdownNow();
     }
 
     private static InvocationRecord pending(String id, FunctionVersion v, InvocationRecord.State state, Instant created) {
         return new InvocationRecord(id, v.name(), v.version(), state, "", 0, "", new byte[0], new byte[0], List.of(),
-                false, 0, 0, created, null);
+                false, 0, 0, created, null, false);
     }
 
     static InvocationRecord done(String id, FunctionVersion v, Result r, boolean keepStdout, Instant created) {
@@ -202,13 +272,19 @@ public final class InvocationService {
             case EXITED -> r.exitCode() == 0 ? "" : r.error().isEmpty() ? "function exited with status " + r.exitCode() : r.error();
             default -> r.error();
         };
+        byte[] stdout = keepStdout ? r.stdout() : new byte[0];
+        boolean truncated = stdout.length > STDOUT_KEPT;
+        if (truncated) {
+            stdout = Arrays.copyOf(stdout, STDOUT_KEPT);
+        }
         return new InvocationRecord(id, v.name(), v.version(), InvocationRecord.State.DONE, r.status().name(),
-                r.exitCode(), error, keepStdout ? r.stdout() : new byte[0], stderr, r.logs(), r.timings().warm(),
-                r.timings().queueNanos() / 1000, r.timings().runNanos() / 1000, created, Instant.now());
+                r.exitCode(), error, stdout, stderr, r.logs(), r.timings().warm(),
+                r.timings().queueNanos() / 1000, r.timings().runNanos() / 1000, created, Instant.now(), truncated);
     }
 
     private static InvocationRecord hostError(String id, FunctionVersion v, Throwable cause, Instant created) {
         return new InvocationRecord(id, v.name(), v.version(), InvocationRecord.State.DONE, HOST_ERROR, 0,
-                String.valueOf(cause.getMessage()), new byte[0], new byte[0], List.of(), false, 0, 0, created, Instant.now());
+                String.valueOf(cause.getMessage()), new byte[0], new byte[0], List.of(), false, 0, 0, created, Instant.now(),
+                false);
     }
 }

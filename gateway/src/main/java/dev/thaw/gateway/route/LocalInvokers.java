@@ -4,6 +4,7 @@ import dev.thaw.invoker.Result;
 import dev.thaw.invoker.service.BuildFailure;
 import dev.thaw.invoker.service.FunctionHost;
 import dev.thaw.registry.FunctionVersion;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,8 +17,8 @@ public final class LocalInvokers implements Invokers {
     }
 
     @Override
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input) {
-        return host.invoke(version, input);
+    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
+        return host.invoke(version, input, Duration.ofNanos(deadlineNanos - System.nanoTime()));
     }
 
     @Override

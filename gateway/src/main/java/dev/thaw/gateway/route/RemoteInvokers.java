@@ -3,10 +3,13 @@ package dev.thaw.gateway.route;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thaw.invoker.Result;
+import dev.thaw.invoker.Timings;
 import dev.thaw.invoker.service.BuildFailure;
 import dev.thaw.invoker.service.BuildOutcome;
 import dev.thaw.invoker.service.FunctionHost;
 import dev.thaw.invoker.service.ResultCodec;
+import dev.thaw.protocol.BearerSecret;
+import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvokerDirectory;
 import dev.thaw.registry.InvokerInfo;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -33,15 +37,24 @@ import java.util.concurrent.TimeUnit;
  * chosen by the {@link Router}. A request that fails in transport (connection refused or
  * reset: the invoker died) is retried once on the next invoker in the function's order.
  * That is safe because a function has no effect outside its VM: running it again changes
- * nothing but the answer's latency.
+ * nothing but the answer's latency. Every call presents the cluster secret, and an
+ * invocation's call ends at its deadline plus {@link #ANSWER_MARGIN}: an invoker that
+ * accepts the connection and never answers costs the caller its timeout, not forever.
  */
 public final class RemoteInvokers implements Invokers {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SUSPECT_NANOS = Duration.ofSeconds(5).toNanos();
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long after an invocation's deadline its invoker may still answer: the watchdog's
+     * kick, discarding the VM and sending the TIMEOUT result back take milliseconds.
+     */
+    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(1);
 
     private final InvokerDirectory directory;
     private final Router router;
+    private final BearerSecret secret;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
@@ -49,9 +62,10 @@ public final class RemoteInvokers implements Invokers {
     /** Invokers that just failed in transport, until the directory forgets them. */
     private final Map<String, Long> suspects = new ConcurrentHashMap<>();
 
-    public RemoteInvokers(InvokerDirectory directory, Router router, Duration refresh) {
+    public RemoteInvokers(InvokerDirectory directory, Router router, BearerSecret secret, Duration refresh) {
         this.directory = directory;
         this.router = router;
+        this.secret = secret;
         refresh();
         refresher.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -71,29 +85,56 @@ public final class RemoteInvokers implements Invokers {
     }
 
     @Override
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input) {
-        List<InvokerInfo> order = router.order(version.name(), suspects());
+    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
+        List<InvokerInfo> order;
+        try {
+            order = router.order(version.name(), suspects());
+            if (order.isEmpty()) { // every live invoker failed lately: trying one beats a certain 503
+                order = router.order(version.name(), Set.of());
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         if (order.isEmpty()) {
             return CompletableFuture.failedFuture(new NoInvokerException("no invoker is alive"));
         }
-        return attempt(version, input, order, 0);
+        return attempt(version, input, deadlineNanos, order, 0);
     }
 
-    private CompletableFuture<Result> attempt(FunctionVersion v, byte[] input, List<InvokerInfo> order, int i) {
+    private CompletableFuture<Result> attempt(FunctionVersion v, byte[] input, long deadline, List<InvokerInfo> order,
+                                              int i) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return CompletableFuture.completedFuture(timedOut("its timeout passed before an invoker could run it"));
+        }
         InvokerInfo target = order.get(i);
         HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/invoke/" + v.name() + "/" + v.version()))
+                .header(InvokerApi.AUTHORIZATION, secret.authorization())
+                .header(InvokerApi.DEADLINE_MS, Long.toString(Math.max(1, left / 1_000_000)))
+                .timeout(Duration.ofNanos(left).plus(ANSWER_MARGIN))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(input)).build();
         router.started(target.id());
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, failure) -> {
                     router.finished(target.id());
                     if (failure != null) {
+                        Throwable cause = unwrap(failure);
+                        if (cause instanceof HttpTimeoutException) {
+                            // it took the connection and never answered: the time is spent, do not retry
+                            suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
+                            return CompletableFuture.completedFuture(timedOut(
+                                    "no answer from its invoker within its timeout"));
+                        }
                         suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
                         if (i == 0 && order.size() > 1) {
-                            return attempt(v, input, order, 1);
+                            return attempt(v, input, deadline, order, 1);
                         }
                         return CompletableFuture.<Result>failedFuture(new NoInvokerException(
-                                "invoker " + target.id() + " failed: " + cause(failure)));
+                                "invoker " + target.id() + " failed: " + describe(cause)));
+                    }
+                    if (response.statusCode() == 404) {
+                        return CompletableFuture.<Result>failedFuture(new VersionGoneException(
+                                "function '" + v.name() + "@" + v.version() + "' not found"));
                     }
                     if (response.statusCode() != 200) {
                         return CompletableFuture.<Result>failedFuture(new IllegalStateException(
@@ -113,6 +154,7 @@ public final class RemoteInvokers implements Invokers {
         Set<String> tried = suspects();
         for (InvokerInfo target : router.order(name, tried)) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/build/" + name))
+                    .header(InvokerApi.AUTHORIZATION, secret.authorization())
                     .timeout(BUILD_TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(bundle)).build();
             HttpResponse<byte[]> response;
             try {
@@ -150,7 +192,8 @@ public final class RemoteInvokers implements Invokers {
     @Override
     public void forget(String name) {
         for (InvokerInfo m : router.members()) {
-            http.sendAsync(HttpRequest.newBuilder(URI.create(m.url() + "/v1/functions/" + name)).DELETE().build(),
+            http.sendAsync(HttpRequest.newBuilder(URI.create(m.url() + "/v1/functions/" + name))
+                            .header(InvokerApi.AUTHORIZATION, secret.authorization()).timeout(CONTROL_TIMEOUT).DELETE().build(),
                     HttpResponse.BodyHandlers.discarding());
         }
     }
@@ -171,8 +214,17 @@ public final class RemoteInvokers implements Invokers {
         directory.close();
     }
 
-    private static String cause(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    /** The answer for an invocation whose deadline passed without a result from an invoker. */
+    private static Result timedOut(String why) {
+        return new Result(Result.Status.TIMEOUT, 0, 0, new byte[0], new byte[0], List.of(), why,
+                new Timings(0, 0, 0, 0, 0, false));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private static String describe(Throwable c) {
         return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
     }
 

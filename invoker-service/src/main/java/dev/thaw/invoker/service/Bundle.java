@@ -15,6 +15,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * A function as deployed: a gzip-compressed tar of its manifest and files. Unpacking treats
@@ -42,8 +43,20 @@ public final class Bundle {
      * the top.
      */
     public static Path unpack(byte[] tarGz, Path dir) throws InvalidBundleException, IOException {
+        return unpack(tarGz, dir, MAX_UNPACKED_BYTES);
+    }
+
+    static Path unpack(byte[] tarGz, Path dir, long maxUnpackedBytes) throws InvalidBundleException, IOException {
         int entries = 0;
-        try (InputStream gz = new GZIPInputStream(new ByteArrayInputStream(tarGz));
+        // Every decompressed byte counts against the cap, not only file contents: directory
+        // entries, PAX and long-name headers (which the tar reader holds in memory) and padding.
+        try (InputStream gz = BoundedInputStream.builder()
+                .setInputStream(new GZIPInputStream(new ByteArrayInputStream(tarGz)))
+                .setMaxCount(maxUnpackedBytes)
+                .setOnMaxCount((max, count) -> {
+                    throw new TooLarge();
+                })
+                .get();
              TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
             long total = 0;
             TarArchiveEntry e;
@@ -56,8 +69,8 @@ public final class Bundle {
                     Files.createDirectories(target);
                 } else if (plainFile(e)) {
                     total += e.getSize();
-                    if (total > MAX_UNPACKED_BYTES) {
-                        throw new InvalidBundleException("unpacks to more than " + (MAX_UNPACKED_BYTES >> 20) + " MiB");
+                    if (total > maxUnpackedBytes) {
+                        throw tooLarge(maxUnpackedBytes);
                     }
                     Files.createDirectories(target.getParent());
                     try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
@@ -70,6 +83,8 @@ public final class Bundle {
                             + "' is not a plain file or directory (links and devices are refused)");
                 }
             }
+        } catch (TooLarge x) {
+            throw tooLarge(maxUnpackedBytes);
         } catch (ZipException | EOFException x) {
             throw new InvalidBundleException("not a complete gzip-compressed tar archive");
         } catch (FileSystemException x) {
@@ -81,6 +96,15 @@ public final class Bundle {
             throw new InvalidBundleException("the archive is empty");
         }
         return root(dir);
+    }
+
+    private static InvalidBundleException tooLarge(long max) {
+        return new InvalidBundleException("unpacks to more than " + (max >= 1 << 20 ? (max >> 20) + " MiB" : max + " bytes"));
+    }
+
+    /** The decompressed stream reached the cap. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
     }
 
     /** A regular file entry: not a link, device or FIFO (commons-compress calls all of those "files"). */

@@ -4,7 +4,7 @@ import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.Sandbox;
-import dev.thaw.invoker.snapshot.SnapshotException;
+import dev.thaw.invoker.Timings;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.snapshotter.BuildException;
@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -32,27 +34,104 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs functions on this host: builds a deployed bundle into a snapshot here (snapshots are
  * per host, bundles travel), keeps a sandbox of warm shells per snapshot, and invokes.
  * Thread-safe. Builds run on their own threads, never on the caller's.
+ *
+ * <p>Only the newest version of a function keeps warm shells. When a newer version is built
+ * or prepared here, the older ones are retired: their sandboxes close as soon as no
+ * invocation uses them. An older version invoked afterwards (it stays addressable as
+ * {@code name@n}) runs on a sandbox opened for it and closed again when it is idle. Snapshot
+ * directories of a function that no open sandbox uses are collected after each deploy and
+ * delete, so redeploying does not fill the disk; an old version's snapshot is rebuilt from
+ * its bundle if it is called again. This process must own its snapshot directory.
  */
 public final class FunctionHost implements AutoCloseable {
     private final Engine engine;
+    private final SnapshotStore store;
     private final SnapshotBuilder builder;
     private final FunctionRegistry registry;
     private final Path workDir;
     private final ExecutorService builds = Executors.newFixedThreadPool(2,
             r -> Thread.ofPlatform().name("thaw-build").daemon().unstarted(r));
+    /** Closes retired sandboxes and collects snapshots, off every caller's thread (closing waits for the runners). */
+    private final ExecutorService retirements = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("thaw-retire").daemon().unstarted(r));
     /** By bundle hash: versions with the same bundle share a snapshot and its shells. */
-    private final Map<String, CompletableFuture<Prepared>> prepared = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> bundlesByFunction = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Hosted>> hosted = new ConcurrentHashMap<>();
+    /** The newest version of each function this host has prepared. */
+    private final Map<String, Integer> newest = new ConcurrentHashMap<>();
+    /** One lock per function: its builds and the collection of its snapshots do not overlap. */
+    private final Map<String, Object> functionLocks = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
-
-    /** A snapshot ready to run: its sandbox and the limits of its manifest. */
-    private record Prepared(Sandbox sandbox, Limits limits) {}
+    /** Every sandbox opened and not yet retired, including one whose preparation is finishing. */
+    private final Set<Hosted> live = ConcurrentHashMap.newKeySet();
 
     /** A bundle built at deploy time. */
     public record Deployed(Manifest manifest, String manifestJson, BuildOutcome build) {}
 
+    /** Warm shells of a function on this host. */
+    public record PoolStats(int idle, long created, long discarded) {}
+
+    /**
+     * One bundle's snapshot open on this host, with the invocations using it counted so that
+     * retiring it never closes a sandbox under a running invocation.
+     */
+    private final class Hosted {
+        final String function;
+        final String sha;
+        final Sandbox sandbox;
+        final Limits limits;
+        private int using; // guarded by this
+        private boolean retiring; // guarded by this: close when nothing uses it
+        private boolean closed; // guarded by this
+
+        Hosted(String function, String sha, Sandbox sandbox, Limits limits, boolean retiring) {
+            this.function = function;
+            this.sha = sha;
+            this.sandbox = sandbox;
+            this.limits = limits;
+            this.retiring = retiring;
+            live.add(this);
+        }
+
+        /** Takes a use; false when it is closed (the caller prepares the bundle again). */
+        synchronized boolean enter() {
+            if (closed) {
+                return false;
+            }
+            using++;
+            return true;
+        }
+
+        synchronized void exit() {
+            if (--using == 0 && retiring) {
+                close();
+            }
+        }
+
+        synchronized void retire() {
+            retiring = true;
+            if (using == 0) {
+                close();
+            }
+        }
+
+        private void close() { // with this held
+            if (closed) {
+                return;
+            }
+            closed = true;
+            live.remove(this); // its snapshot may be collected once the close queued below has run
+            hosted.computeIfPresent(sha, (s, f) -> f.isDone() && !f.isCompletedExceptionally() && f.join() == this ? null : f);
+            retirements.execute(sandbox::close);
+        }
+
+        synchronized boolean isOpen() {
+            return !closed;
+        }
+    }
+
     public FunctionHost(Engine engine, SnapshotStore store, FunctionRegistry registry, Path workDir) throws IOException {
         this.engine = engine;
+        this.store = store;
         this.builder = new SnapshotBuilder(engine, store);
         this.registry = registry;
         this.workDir = Files.createDirectories(workDir);
@@ -75,7 +154,7 @@ public final class FunctionHost implements AutoCloseable {
     /**
      * Builds a bundle into a snapshot on this host (a deploy): unpack, check the manifest and
      * its name, compile, boot, snapshot. Its sandbox is opened and shells are created, so the
-     * first invocation does not pay for VM creation.
+     * first invocation does not pay for VM creation; the function's older bundles are retired.
      */
     public Deployed build(String expectedName, byte[] bundle) throws BuildFailure {
         Path dir = null;
@@ -93,9 +172,15 @@ public final class FunctionHost implements AutoCloseable {
                         + "' does not match the function '" + expectedName + "' it is deployed as", "name", null);
             }
             String manifestJson = Files.readString(manifestFile, StandardCharsets.UTF_8);
-            SnapshotBuilder.Built built = builder.build(manifest, root);
-            Prepared p = open(sha256(bundle), manifest, built);
-            p.sandbox().prewarm(engine.runnerCount());
+            String sha = sha256(bundle);
+            SnapshotBuilder.Built built;
+            Hosted h;
+            synchronized (lock(expectedName)) {
+                built = builder.build(manifest, root);
+                h = openForDeploy(sha, manifest, built);
+            }
+            h.sandbox.prewarm(engine.runnerCount());
+            retireAllBut(expectedName, sha);
             return new Deployed(manifest, manifestJson, BuildOutcome.of(built));
         } catch (Bundle.InvalidBundleException e) {
             throw BuildFailure.of(e);
@@ -112,22 +197,51 @@ public final class FunctionHost implements AutoCloseable {
 
     /** Runs one invocation of a deployed version, building its snapshot here first if needed. */
     public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input) {
-        inFlight.incrementAndGet();
-        CompletableFuture<Result> result = prepare(version).thenCompose(p -> p.sandbox().submit(input, p.limits()));
-        return result.whenComplete((r, e) -> inFlight.decrementAndGet());
+        return invoke(version, input, null);
     }
 
-    /** Closes the shells of every version of a deleted function. */
-    public void forget(String name) {
-        Set<String> bundles = bundlesByFunction.remove(name);
-        if (bundles != null) {
-            for (String sha : bundles) {
-                CompletableFuture<Prepared> p = prepared.remove(sha);
-                if (p != null) {
-                    p.thenAccept(x -> x.sandbox().close());
-                }
+    /**
+     * Runs one invocation within {@code budget} (the time the caller has left of the
+     * function's timeout; null for the whole timeout). A spent budget ends as TIMEOUT
+     * without running.
+     */
+    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, Duration budget) {
+        inFlight.incrementAndGet();
+        return run(version, input, budget, 0).whenComplete((r, e) -> inFlight.decrementAndGet());
+    }
+
+    private CompletableFuture<Result> run(FunctionVersion version, byte[] input, Duration budget, int attempt) {
+        return prepare(version).thenCompose(h -> {
+            if (!h.enter()) { // retired between the look-up and now: prepare it again
+                return attempt < 3 ? run(version, input, budget, attempt + 1) : CompletableFuture.failedFuture(
+                        new IllegalStateException(version.name() + "@" + version.version() + " kept being retired"));
             }
-        }
+            Limits limits = h.limits;
+            boolean shortened = budget != null && budget.compareTo(limits.timeout()) < 0;
+            if (shortened) {
+                if (budget.toMillis() < 1) {
+                    h.exit();
+                    return CompletableFuture.completedFuture(timedOutBeforeRunning(limits));
+                }
+                limits = new Limits(budget, limits.maxOutputBytes());
+            }
+            CompletableFuture<Result> result;
+            try {
+                result = h.sandbox.submit(input, limits);
+            } catch (RuntimeException e) {
+                h.exit();
+                return CompletableFuture.failedFuture(e);
+            }
+            result = result.whenComplete((r, e) -> h.exit());
+            // The user set the function's timeout, not what was left of it when the call got here.
+            return shortened ? result.thenApply(r -> r.status() == Result.Status.TIMEOUT ? timedOut(r, h.limits) : r) : result;
+        });
+    }
+
+    /** Closes the shells of every version of a deleted function and collects its snapshots. */
+    public void forget(String name) {
+        retireAllBut(name, null);
+        newest.remove(name);
     }
 
     /** The warm-shell pool of a function, summed over its versions on this host. */
@@ -135,31 +249,38 @@ public final class FunctionHost implements AutoCloseable {
         long created = 0;
         long discarded = 0;
         int idle = 0;
-        for (String sha : bundlesByFunction.getOrDefault(name, Set.of())) {
-            CompletableFuture<Prepared> f = prepared.get(sha);
-            if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-                Sandbox.Stats s = f.join().sandbox().stats();
-                created += s.created();
-                discarded += s.discarded();
-                idle += s.idle();
-            }
+        for (Hosted h : open(name)) {
+            Sandbox.Stats s = h.sandbox.stats();
+            created += s.created();
+            discarded += s.discarded();
+            idle += s.idle();
         }
         return new PoolStats(idle, created, discarded);
     }
 
-    /** Warm shells of a function on this host. */
-    public record PoolStats(int idle, long created, long discarded) {}
+    /** Sandboxes open on this host (every function, every version). */
+    public int openSandboxes() {
+        return open(null).size();
+    }
 
-    private CompletableFuture<Prepared> prepare(FunctionVersion version) {
-        CompletableFuture<Prepared> p = prepared.computeIfAbsent(version.bundleSha256(),
+    private List<Hosted> open(String function) {
+        return hosted.values().stream()
+                .filter(f -> f.isDone() && !f.isCompletedExceptionally())
+                .map(CompletableFuture::join)
+                .filter(h -> (function == null || h.function.equals(function)) && h.isOpen())
+                .toList();
+    }
+
+    private CompletableFuture<Hosted> prepare(FunctionVersion version) {
+        CompletableFuture<Hosted> p = hosted.computeIfAbsent(version.bundleSha256(),
                 sha -> CompletableFuture.supplyAsync(() -> prepareFromRegistry(version), builds));
         if (p.isCompletedExceptionally()) {
-            prepared.remove(version.bundleSha256(), p); // the next invocation tries again
+            hosted.remove(version.bundleSha256(), p); // the next invocation tries again
         }
         return p;
     }
 
-    private Prepared prepareFromRegistry(FunctionVersion version) {
+    private Hosted prepareFromRegistry(FunctionVersion version) {
         Path dir = null;
         try {
             byte[] bundle = registry.bundle(version.name(), version.version())
@@ -168,7 +289,17 @@ public final class FunctionHost implements AutoCloseable {
             dir = Files.createTempDirectory(workDir, "bundle-");
             Path root = Bundle.unpack(bundle, dir);
             Manifest manifest = Manifest.load(root);
-            return openOrShare(version.bundleSha256(), manifest, builder.build(manifest, root));
+            int newer = newest.merge(version.name(), version.version(), Math::max);
+            boolean superseded = version.version() < newer;
+            Hosted h;
+            synchronized (lock(version.name())) {
+                h = new Hosted(manifest.name(), version.bundleSha256(),
+                        engine.open(builder.build(manifest, root).directory()), limits(manifest), superseded);
+            }
+            if (!superseded) {
+                retireAllBut(version.name(), version.bundleSha256());
+            }
+            return h;
         } catch (Exception e) {
             throw new CompletionException(new IllegalStateException("cannot prepare " + version.name() + "@"
                     + version.version() + " on this host: " + e.getMessage(), e));
@@ -177,31 +308,72 @@ public final class FunctionHost implements AutoCloseable {
         }
     }
 
-    /** Called from inside the map's own future: returns the sandbox without re-entering the map. */
-    private Prepared openOrShare(String sha, Manifest manifest, SnapshotBuilder.Built built) throws SnapshotException {
-        bundlesByFunction.computeIfAbsent(manifest.name(), n -> ConcurrentHashMap.newKeySet()).add(sha);
-        return new Prepared(engine.open(built.directory()), limits(manifest));
-    }
-
     /** The sandbox of a bundle built at deploy time; an invocation already preparing it wins. */
-    private Prepared open(String sha, Manifest manifest, SnapshotBuilder.Built built) {
+    private Hosted openForDeploy(String sha, Manifest manifest, SnapshotBuilder.Built built) {
         while (true) {
-            CompletableFuture<Prepared> f = prepared.computeIfAbsent(sha, s -> {
+            CompletableFuture<Hosted> f = hosted.computeIfAbsent(sha, s -> {
                 try {
-                    return CompletableFuture.completedFuture(openOrShare(s, manifest, built));
-                } catch (SnapshotException e) {
+                    return CompletableFuture.completedFuture(new Hosted(manifest.name(), s, engine.open(built.directory()),
+                            limits(manifest), false));
+                } catch (Exception e) {
                     return CompletableFuture.failedFuture(e);
                 }
             });
             try {
-                return f.join();
+                Hosted h = f.join();
+                if (h.isOpen()) {
+                    return h;
+                }
+                hosted.remove(sha, f); // retired meanwhile: open it again
             } catch (CompletionException e) {
-                if (!prepared.remove(sha, f)) {
+                if (!hosted.remove(sha, f)) {
                     continue;
                 }
                 throw e;
             }
         }
+    }
+
+    /**
+     * Retires the function's sandboxes other than the bundle {@code keep} (null: all of them),
+     * then collects the function's snapshot directories that no open sandbox uses.
+     */
+    private void retireAllBut(String function, String keep) {
+        for (Hosted h : open(function)) {
+            if (!h.sha.equals(keep)) {
+                h.retire();
+            }
+        }
+        retirements.execute(() -> collectSnapshots(function)); // after the closes queued above
+    }
+
+    private void collectSnapshots(String function) {
+        synchronized (lock(function)) {
+            Set<Path> inUse = new HashSet<>();
+            for (Hosted h : live) {
+                inUse.add(h.sandbox.snapshot().directory());
+            }
+            try {
+                store.collect(function, inUse);
+            } catch (IOException e) {
+                System.getLogger(FunctionHost.class.getName()).log(System.Logger.Level.WARNING,
+                        "collecting the snapshots of " + function + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private Object lock(String function) {
+        return functionLocks.computeIfAbsent(function, f -> new Object());
+    }
+
+    private static Result timedOutBeforeRunning(Limits limits) {
+        return new Result(Result.Status.TIMEOUT, 0, 0, new byte[0], new byte[0], List.of(), "its timeout of "
+                + limits.timeout().toMillis() + " ms passed before it could start", new Timings(0, 0, 0, 0, 0, false));
+    }
+
+    private static Result timedOut(Result r, Limits limits) {
+        return new Result(r.status(), r.exitCode(), r.signal(), r.stdout(), r.stderr(), r.logs(),
+                "ran longer than its timeout of " + limits.timeout().toMillis() + " ms and was stopped", r.timings());
     }
 
     private static Limits limits(Manifest m) {
@@ -229,9 +401,10 @@ public final class FunctionHost implements AutoCloseable {
     @Override
     public void close() {
         builds.shutdownNow();
-        for (CompletableFuture<Prepared> p : prepared.values()) {
-            p.thenAccept(x -> x.sandbox().close());
+        for (CompletableFuture<Hosted> p : hosted.values()) {
+            p.thenAccept(h -> h.sandbox.close());
         }
-        prepared.clear();
+        hosted.clear();
+        retirements.shutdown();
     }
 }

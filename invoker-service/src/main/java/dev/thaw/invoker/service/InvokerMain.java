@@ -1,69 +1,105 @@
 package dev.thaw.invoker.service;
 
 import dev.thaw.invoker.Engine;
+import dev.thaw.protocol.BearerSecret;
+import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.InvokerDirectory;
 import dev.thaw.registry.InvokerInfo;
 import dev.thaw.registry.RedisFunctionRegistry;
 import dev.thaw.registry.RedisInvokerDirectory;
 import dev.thaw.snapshotter.SnapshotStore;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * A standalone invoker for cluster mode:
- * <pre>
- *   invoker --redis redis://127.0.0.1:6379 [--port 9001] [--bind 127.0.0.1] [--id ID]
- *           [--snapshots DIR] [--runners N]
- * </pre>
- * It serves {@link InvokerServer} and announces itself in Redis every second with a 3 s
- * lifetime: an invoker that dies drops out of every gateway's view within 3 s.
+ * A standalone invoker for cluster mode. It serves {@link InvokerServer} and announces itself
+ * in Redis every second with a 3 s lifetime: an invoker that dies drops out of every
+ * gateway's view within 3 s. Gateways must present the cluster secret.
  */
-public final class InvokerMain {
+@Command(name = "invoker", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs Thaw functions for the gateways of a cluster.")
+public final class InvokerMain implements Callable<Integer> {
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
     private static final Duration TTL = Duration.ofSeconds(3);
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
-    private InvokerMain() {}
+    @Option(names = "--redis", required = true, paramLabel = "URI", description = "Redis, e.g. redis://127.0.0.1:6379.")
+    String redis;
 
-    public static void main(String[] args) throws Exception {
-        try {
-            run(options(args));
-        } catch (Exception e) {
+    @Option(names = "--port", defaultValue = "9001", paramLabel = "N", description = "HTTP port (0: any free one; default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
+            description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for other hosts' gateways).")
+    String bind;
+
+    @Option(names = "--advertise", paramLabel = "URL",
+            description = "The URL gateways use to reach this invoker (default: http://<bind or host name>:<port>).")
+    String advertise;
+
+    @Option(names = "--id", paramLabel = "ID", description = "This invoker's name (default: its address).")
+    String id;
+
+    @Option(names = "--snapshots", paramLabel = "DIR", description = "Where snapshots are built (default ~/.thaw/snapshots).")
+    Path snapshots;
+
+    @Option(names = "--runners", paramLabel = "N", description = "Runner threads (default: one per CPU).")
+    Integer runners;
+
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "The cluster secret gateways present (else $" + InvokerApi.SECRET_ENV + ").")
+    Path secretFile;
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new InvokerMain());
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             System.err.println("invoker: " + e.getMessage()); // one line: no stack trace for the operator
-            System.exit(1);
-        }
+            return 1;
+        });
+        System.exit(cli.execute(args));
     }
 
-    private static void run(Map<String, String> opts) throws Exception {
-        String redis = opts.get("redis");
-        if (redis == null) {
-            System.err.println("invoker: --redis redis://host:port is required");
-            System.exit(2);
+    private BearerSecret secret() throws Exception {
+        if (secretFile != null) {
+            return BearerSecret.read(secretFile, "the cluster secret");
         }
-        String bind = opts.getOrDefault("bind", "127.0.0.1");
-        int port = Integer.parseInt(opts.getOrDefault("port", "9001"));
-        Path snapshots = Path.of(opts.getOrDefault("snapshots", System.getProperty("user.home") + "/.thaw/snapshots"));
-        Engine engine = opts.containsKey("runners") ? Engine.start(Integer.parseInt(opts.get("runners"))) : Engine.start();
+        String fromEnvironment = System.getenv(InvokerApi.SECRET_ENV);
+        if (fromEnvironment == null || fromEnvironment.isBlank()) {
+            throw new IllegalArgumentException("a cluster secret is required: --secret-file FILE or $" + InvokerApi.SECRET_ENV
+                    + " (the same one the gateways have as thaw.cluster-secret)");
+        }
+        return BearerSecret.of(fromEnvironment, "$" + InvokerApi.SECRET_ENV);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        BearerSecret secret = secret();
+        Path snapshotDir = snapshots != null ? snapshots : Path.of(System.getProperty("user.home"), ".thaw", "snapshots");
+        Engine engine = runners != null ? Engine.start(runners) : Engine.start();
         RedisFunctionRegistry registry = new RedisFunctionRegistry(redis);
-        FunctionHost host = new FunctionHost(engine, new SnapshotStore(snapshots), registry,
-                snapshots.resolveSibling("work-" + ProcessHandle.current().pid()));
-        InvokerServer server = new InvokerServer(host, registry, bind, port, MAX_BODY);
-        String url = "http://" + bind + ":" + server.port();
-        String id = opts.getOrDefault("id", server.id());
-        server.id(id);
+        FunctionHost host = new FunctionHost(engine, new SnapshotStore(snapshotDir), registry,
+                snapshotDir.resolveSibling("work-" + ProcessHandle.current().pid()));
+        InvokerServer server = new InvokerServer(host, registry, secret, bind, port, MAX_BODY);
+        String url = advertise != null ? advertise.replaceAll("/+$", "")
+                : "http://" + (bind.equals("0.0.0.0") ? InetAddress.getLocalHost().getHostName() : bind) + ":" + server.port();
+        String name = id != null ? id : server.id();
+        server.id(name);
         InvokerDirectory directory = new RedisInvokerDirectory(redis);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("thaw-heartbeat").daemon().unstarted(r));
         heartbeat.scheduleAtFixedRate(() -> {
             try {
-                directory.heartbeat(new InvokerInfo(id, url, host.capacity(), host.inFlight(), Instant.now()), TTL);
+                directory.heartbeat(new InvokerInfo(name, url, host.capacity(), host.inFlight(), Instant.now()), TTL);
             } catch (RuntimeException e) {
                 System.err.println("invoker: heartbeat failed: " + e.getMessage());
             }
@@ -73,7 +109,7 @@ public final class InvokerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             heartbeat.shutdownNow();
             try {
-                directory.leave(id);
+                directory.leave(name);
             } catch (RuntimeException ignored) {
                 // the entry expires by itself
             }
@@ -84,20 +120,9 @@ public final class InvokerMain {
             directory.close();
             stopped.countDown();
         }));
-        System.out.println("thaw invoker " + id + " listening on " + url);
+        System.out.println("thaw invoker " + name + " listening on " + url);
         System.out.flush();
         stopped.await();
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("invoker: bad argument '" + args[i] + "'");
-                System.exit(2);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        return opts;
+        return 0;
     }
 }

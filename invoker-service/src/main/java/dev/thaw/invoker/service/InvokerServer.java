@@ -3,6 +3,8 @@ package dev.thaw.invoker.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thaw.protocol.BearerSecret;
+import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,6 +32,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,15 +40,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The invoker's HTTP/1.1 server (keep-alive), for gateways on the internal network:
- * <pre>
- *   POST   /v1/invoke/{name}/{version}   body: stdin; 200 with the result (ResultCodec)
- *   POST   /v1/build/{name}              body: bundle; 200 {"manifest": ..., "build": ...} or an error
- *   DELETE /v1/functions/{name}          drop this host's shells of the function
- *   GET    /v1/health                    {"id", "capacity", "in_flight"}
- * </pre>
- * Invocations never block the event loop: they go to the engine's runner threads. Builds
- * and registry look-ups run on a small pool of their own.
+ * The invoker's HTTP/1.1 server (keep-alive), for gateways: the API of {@link InvokerApi}.
+ * Every call but health must present the cluster secret; without it the answer is 401 and
+ * nothing runs. Invocations never block the event loop: they go to the engine's runner
+ * threads. Builds and registry look-ups run on a small pool of their own.
  */
 public final class InvokerServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -53,6 +51,7 @@ public final class InvokerServer implements AutoCloseable {
 
     private final FunctionHost host;
     private final FunctionRegistry registry;
+    private final BearerSecret secret;
     private volatile String id;
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
     private final EventLoopGroup workers = new NioEventLoopGroup(2);
@@ -62,10 +61,11 @@ public final class InvokerServer implements AutoCloseable {
     private final Map<String, FunctionVersion> versions = new ConcurrentHashMap<>();
     private final Channel channel;
 
-    public InvokerServer(FunctionHost host, FunctionRegistry registry, String bind, int port, int maxBodyBytes)
-            throws InterruptedException {
+    public InvokerServer(FunctionHost host, FunctionRegistry registry, BearerSecret secret, String bind, int port,
+                         int maxBodyBytes) throws InterruptedException {
         this.host = host;
         this.registry = registry;
+        this.secret = secret;
         this.channel = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -99,16 +99,21 @@ public final class InvokerServer implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             String[] path = request.uri().split("\\?", 2)[0].split("/");
             HttpMethod method = request.method();
+            boolean health = method.equals(HttpMethod.GET) && path.length == 3 && path[2].equals("health");
+            if (!health && !secret.matches(request.headers().get(InvokerApi.AUTHORIZATION))) {
+                error(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, "missing or invalid cluster secret");
+                return;
+            }
             byte[] body = ByteBufUtil.getBytes(request.content());
             if (method.equals(HttpMethod.POST) && path.length == 5 && path[2].equals("invoke")) {
-                invoke(ctx, keepAlive, path[3], path[4], body);
+                invoke(ctx, keepAlive, path[3], path[4], body, budget(request));
             } else if (method.equals(HttpMethod.POST) && path.length == 4 && path[2].equals("build")) {
                 blocking.execute(() -> build(ctx, keepAlive, path[3], body));
             } else if (method.equals(HttpMethod.DELETE) && path.length == 4 && path[2].equals("functions")) {
                 host.forget(path[3]);
                 versions.keySet().removeIf(k -> k.startsWith(path[3] + "@"));
                 json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("forgotten", path[3]));
-            } else if (method.equals(HttpMethod.GET) && path.length == 3 && path[2].equals("health")) {
+            } else if (health) {
                 json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("id", id)
                         .put("capacity", host.capacity()).put("in_flight", host.inFlight()));
             } else {
@@ -122,7 +127,21 @@ public final class InvokerServer implements AutoCloseable {
         }
     }
 
-    private void invoke(ChannelHandlerContext ctx, boolean keepAlive, String name, String versionText, byte[] input) {
+    /** The time left for an invocation, from the gateway's deadline header; null when it sent none. */
+    private static Duration budget(FullHttpRequest request) {
+        String ms = request.headers().get(InvokerApi.DEADLINE_MS);
+        if (ms == null) {
+            return null;
+        }
+        try {
+            return Duration.ofMillis(Math.max(0, Long.parseLong(ms.strip())));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void invoke(ChannelHandlerContext ctx, boolean keepAlive, String name, String versionText, byte[] input,
+                        Duration budget) {
         int version;
         try {
             version = Integer.parseInt(versionText);
@@ -132,7 +151,7 @@ public final class InvokerServer implements AutoCloseable {
         }
         FunctionVersion cached = versions.get(name + "@" + version);
         if (cached != null) {
-            run(ctx, keepAlive, cached, input);
+            run(ctx, keepAlive, cached, input, budget);
             return;
         }
         blocking.execute(() -> {
@@ -148,12 +167,12 @@ public final class InvokerServer implements AutoCloseable {
                 return;
             }
             versions.put(name + "@" + version, found.get());
-            run(ctx, keepAlive, found.get(), input);
+            run(ctx, keepAlive, found.get(), input, budget);
         });
     }
 
-    private void run(ChannelHandlerContext ctx, boolean keepAlive, FunctionVersion version, byte[] input) {
-        host.invoke(version, input).whenComplete((result, failure) -> {
+    private void run(ChannelHandlerContext ctx, boolean keepAlive, FunctionVersion version, byte[] input, Duration budget) {
+        host.invoke(version, input, budget).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                 error(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));

@@ -106,4 +106,32 @@ class BundleTest {
         String m = assertThrows(Bundle.InvalidBundleException.class, () -> Bundle.unpack(gz.toByteArray(), dir)).getMessage();
         assertTrue(m.contains("unpacks to more than 256 MiB"), m);
     }
+
+    @Test
+    void everyDecompressedByteCountsAgainstTheCapDirectoriesAndPaxHeadersToo() throws Exception {
+        byte[] directories = tarGz(tar -> {
+            file(tar, "function.json", "{}");
+            for (int i = 0; i < 2000; i++) {
+                TarArchiveEntry d = new TarArchiveEntry("d" + i + "/");
+                d.addPaxHeader("comment", "x".repeat(1000));
+                tar.putArchiveEntry(d);
+                tar.closeArchiveEntry();
+            }
+        });
+        Bundle.InvalidBundleException e = assertThrows(Bundle.InvalidBundleException.class,
+                () -> Bundle.unpack(directories, Files.createDirectory(dir.resolve("a")), 1 << 20));
+        assertTrue(e.getMessage().contains("unpacks to more than 1 MiB"), e.getMessage());
+
+        byte[] header = tarGz(tar -> {
+            TarArchiveEntry f = new TarArchiveEntry("function.json");
+            f.addPaxHeader("comment", "y".repeat(2 << 20));
+            f.setSize(2);
+            tar.putArchiveEntry(f);
+            tar.write("{}".getBytes(StandardCharsets.UTF_8));
+            tar.closeArchiveEntry();
+        });
+        e = assertThrows(Bundle.InvalidBundleException.class,
+                () -> Bundle.unpack(header, Files.createDirectory(dir.resolve("b")), 1 << 20));
+        assertTrue(e.getMessage().contains("unpacks to more than 1 MiB"), e.getMessage());
+    }
 }
