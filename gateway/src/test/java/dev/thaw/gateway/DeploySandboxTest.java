@@ -36,6 +36,9 @@ class DeploySandboxTest {
     private static final Duration COMPILE_TIMEOUT = Duration.ofSeconds(
             Long.parseLong(System.getProperty("thaw.compile-timeout", "120s").replace("s", "")));
 
+    /** Names unique to this run: the embedded registry (target/test-state) outlives a test run. */
+    private static final String RUN = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+
     private static Path secretDir;
     private static Path tokenFile;
     private static String secret;
@@ -70,16 +73,18 @@ class DeploySandboxTest {
 
     @Test
     void aFunctionCannotAssembleAHostFileIntoItself() throws Exception {
-        Response r = FunctionsApiTest.deploy("steal-token", Bundles.function("\"name\": \"steal-token\", \"memory_mb\": 16",
+        String name = "steal-token-" + RUN;
+        Response r = FunctionsApiTest.deploy(name, Bundles.function("\"name\": \"" + name + "\", \"memory_mb\": 16",
                 printsFile(tokenFile)));
         r.then().statusCode(422).body("error", equalTo("the function does not compile"))
                 .body("compiler", containsString("file not found: " + tokenFile));
         assertNoSecretIn(r);
-        FunctionsApiTest.admin().body("x").post("/fn/steal-token").then().statusCode(404);
+        FunctionsApiTest.admin().body("x").post("/fn/" + name).then().statusCode(404);
 
         // the gateway's own configuration, which holds the admin token in this profile
         Path config = Path.of(getClass().getClassLoader().getResource("application.properties").toURI());
-        r = FunctionsApiTest.deploy("steal-config", Bundles.function("\"name\": \"steal-config\", \"memory_mb\": 16",
+        name = "steal-config-" + RUN;
+        r = FunctionsApiTest.deploy(name, Bundles.function("\"name\": \"" + name + "\", \"memory_mb\": 16",
                 printsFile(config)));
         r.then().statusCode(422).body("compiler", containsString("file not found: " + config));
         assertNoSecretIn(r);
@@ -108,8 +113,10 @@ class DeploySandboxTest {
 
     @Test
     void anIncludeBombAndEndlessOutputEndIn422WhileAnotherDeploySucceeds() throws Exception {
+        String bombName = "bomb-" + RUN;
+        String spewName = "spew-" + RUN;
         byte[] bomb = Bundles.of(Map.of(
-                "function.json", "{\"name\": \"bomb\"}",
+                "function.json", "{\"name\": \"" + bombName + "\"}",
                 "main.c", "#include \"bomb.h\"\nint main(void) { return 0; }\n",
                 // 2^40 inclusions: no output, no memory growth, only the timeout ends it
                 "bomb.h", "#if __INCLUDE_LEVEL__ < 40\n#include \"bomb.h\"\n#include \"bomb.h\"\n#endif\n"));
@@ -117,13 +124,13 @@ class DeploySandboxTest {
         for (int i = 0; i < 20_000; i++) {
             sum.append(i == 0 ? "" : "+").append("u").append(i);
         }
-        byte[] spew = Bundles.function("\"name\": \"spew\"", "int main(void) { return " + sum + "; }\n");
+        byte[] spew = Bundles.function("\"name\": \"" + spewName + "\"", "int main(void) { return " + sum + "; }\n");
 
         ExecutorService clients = Executors.newFixedThreadPool(2);
         try {
             long start = System.nanoTime();
-            CompletableFuture<Response> bombed = CompletableFuture.supplyAsync(() -> FunctionsApiTest.deploy("bomb", bomb), clients);
-            CompletableFuture<Response> spewed = CompletableFuture.supplyAsync(() -> FunctionsApiTest.deploy("spew", spew), clients);
+            CompletableFuture<Response> bombed = CompletableFuture.supplyAsync(() -> FunctionsApiTest.deploy(bombName, bomb), clients);
+            CompletableFuture<Response> spewed = CompletableFuture.supplyAsync(() -> FunctionsApiTest.deploy(spewName, spew), clients);
             Thread.sleep(500); // both are compiling
 
             FunctionsApiTest.deploy("meanwhile", Bundles.function("\"name\": \"meanwhile\", \"memory_mb\": 16",
@@ -144,7 +151,7 @@ class DeploySandboxTest {
         } finally {
             clients.shutdownNow();
         }
-        FunctionsApiTest.admin().body("x").post("/fn/bomb").then().statusCode(404);
-        assertEquals(404, FunctionsApiTest.admin().body("x").post("/fn/spew").statusCode());
+        FunctionsApiTest.admin().body("x").post("/fn/" + bombName).then().statusCode(404);
+        assertEquals(404, FunctionsApiTest.admin().body("x").post("/fn/" + spewName).statusCode());
     }
 }
