@@ -90,6 +90,9 @@ final class CompileSandbox {
         for (Map.Entry<String, String> link : files.symlinks().entrySet()) {
             c.addAll(List.of("--symlink", link.getValue(), link.getKey()));
         }
+        // /tmp first: a mount made after it would hide a sysroot that lives under /tmp (a fresh clone)
+        c.addAll(List.of("--size", String.valueOf(limits.tmpBytes()), "--tmpfs", "/tmp",
+                "--dev-bind", "/dev/null", "/dev/null"));
         for (Map.Entry<Path, Path> p : files.programs().entrySet()) {
             c.addAll(List.of("--ro-bind", p.getValue().toString(), p.getKey().toString()));
         }
@@ -100,8 +103,6 @@ final class CompileSandbox {
             c.addAll(List.of("--ro-bind", lib.getValue().toString(), lib.getKey().toString()));
         }
         c.addAll(List.of("--ro-bind", sysrootSource.toString(), sysroot.toString(),
-                "--dev-bind", "/dev/null", "/dev/null",
-                "--size", String.valueOf(limits.tmpBytes()), "--tmpfs", "/tmp",
                 "--ro-bind", sources.toString(), SOURCES,
                 "--bind", output.toString(), OUTPUT,
                 "--remount-ro", "/", // bwrap's root is a tmpfs without a size limit

@@ -104,6 +104,10 @@ public final class Toolchain {
                     + "Anyone who can deploy can read every file this process can (the admin token, other "
                     + "functions' bundles and environments). Install bubblewrap and remove this setting.");
         }
+        return of(sysroot, sandboxed, limits);
+    }
+
+    static Toolchain of(Path sysroot, boolean sandboxed, CompileLimits limits) {
         return new Toolchain(sysroot.toAbsolutePath(), sandboxed, limits, new Semaphore(CONCURRENT_COMPILES, true),
                 new AtomicReference<>());
     }

@@ -82,6 +82,40 @@ class CompileSandboxTest {
         assertTrue(Files.size(elf) > 1000);
     }
 
+    /** As a fresh clone in `mktemp -d`: a sysroot the sandbox's user cannot reach, under /tmp. */
+    @Test
+    void aSysrootInAPrivateDirectoryUnderTmpWorks() throws Exception {
+        Path home = Files.createTempDirectory("thaw-private-"); // 0700
+        try {
+            Path sysroot = home.resolve("sysroot");
+            Files.walkFileTree(SANDBOXED.sysroot(), new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a)
+                        throws IOException {
+                    Files.createDirectories(sysroot.resolve(SANDBOXED.sysroot().relativize(d).toString()));
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a)
+                        throws IOException {
+                    Files.copy(f, sysroot.resolve(SANDBOXED.sysroot().relativize(f).toString()),
+                            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+            Path specs = sysroot.resolve("lib/thaw.specs"); // as make writes it for this location
+            Files.writeString(specs, Files.readString(specs).replace(SANDBOXED.sysroot().toString(), sysroot.toString()));
+
+            Path dir = function("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n");
+            Path elf = tmp.resolve("private.elf");
+            Toolchain.of(sysroot, true, CompileLimits.DEFAULT).compile(dir, List.of("main.c"), List.of("-O2"), elf);
+            assertTrue(Files.size(elf) > 1000);
+        } finally {
+            SnapshotStore.delete(home);
+        }
+    }
+
     @Test
     void aLinkInTheFunctionDoesNotBringAHostFileIn() throws Exception {
         Path dir = function("#include \"linked.h\"\nint main(void){return 0;}\n");
