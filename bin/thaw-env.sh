@@ -81,7 +81,7 @@ thaw_cli() {
     exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+AutoCreateSharedArchive \
         -XX:SharedArchiveFile="$thaw_root/target/cli.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
         -Dthaw.root="$thaw_root" -Dthaw.sysroot="$thaw_root/unikernel-base/target/sysroot" \
-        -Dthaw.gateway.jar="$thaw_root/gateway/target/quarkus-app/quarkus-run.jar" \
+        -Dthaw.gateway.jar="$thaw_root/embedded/target/quarkus-app/quarkus-run.jar" \
         -cp "$thaw_root/cli/target/cli-0.1.0-SNAPSHOT.jar:$(cat "$thaw_root/cli/target/classpath.txt")" dev.thaw.cli.Fn "$@"
 }
 

@@ -1,6 +1,9 @@
 package dev.thaw.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.thaw.protocol.Bundle;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -24,7 +27,16 @@ final class DeployCommand extends Subcommand {
             throw new Failure(dir + " is not a directory");
         }
         FunctionName name = FunctionName.ofManifest(dir);
-        Bundle bundle = Bundle.pack(dir);
+        Bundle.Packed bundle;
+        try {
+            bundle = Bundle.pack(dir);
+        } catch (Bundle.TooLargeException e) {
+            throw new Failure(e.getMessage());
+        } catch (FileSystemException e) {
+            throw Failure.io("cannot pack " + e.getFile(), e);
+        } catch (IOException e) {
+            throw Failure.io("cannot pack " + dir, e);
+        }
         Gateway.Response response;
         try (Gateway gateway = fn.gateway();
              Spinner _ = Spinner.start(fn.environment().interactive() && !fn.json(), out(), "deploying " + name)) {

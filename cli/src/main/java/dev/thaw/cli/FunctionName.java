@@ -10,15 +10,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
-/** A function's name as the gateway accepts it: {@code [a-z][a-z0-9-]{0,62}}. */
+/** A function's name as the gateway accepts it (the rule is {@link dev.thaw.protocol.FunctionName}'s). */
 record FunctionName(String value) {
-    static final Pattern PATTERN = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    static final Pattern PATTERN = dev.thaw.protocol.FunctionName.PATTERN;
 
     /** The manifest every function folder holds. */
     static final String MANIFEST = "function.json";
 
     FunctionName {
-        if (!PATTERN.matcher(value).matches()) {
+        if (!dev.thaw.protocol.FunctionName.isValid(value)) {
             throw new Failure("invalid function name '" + value
                     + "' (lowercase letters, digits and '-', starting with a letter, at most 63)");
         }

@@ -40,7 +40,7 @@ class ClusterFailuresIT {
     Path tmp;
 
     private Node gateway(String name, int port) throws Exception {
-        return Node.gateway(name, port, "thaw.mode=cluster", "thaw.redis-uri=" + redis.uri(), "thaw.admin-token=" + TOKEN);
+        return Node.gateway(name, port, "thaw.redis-uri=" + redis.uri(), "thaw.admin-token=" + TOKEN);
     }
 
     private static byte[] bundle(String manifest, String source) throws Exception {

@@ -32,7 +32,7 @@ class ClusterIT {
         String url = "http://127.0.0.1:" + port;
         try (Node a = Node.invoker("invoker-a", redis.uri(), Files.createDirectories(tmp.resolve("a")));
              Node b = Node.invoker("invoker-b", redis.uri(), Files.createDirectories(tmp.resolve("b")));
-             Node gateway = Node.gateway("gateway-cluster", port, "thaw.mode=cluster", "thaw.redis-uri=" + redis.uri(),
+             Node gateway = Node.gateway("gateway-cluster", port, "thaw.redis-uri=" + redis.uri(),
                      "thaw.admin-token=" + TOKEN)) {
             Node.Run deploy = Node.fn("--gateway", url, "--token", TOKEN, "deploy", Node.ROOT.resolve("functions/hello").toString());
             assertEquals(0, deploy.exitCode(), deploy.output());

@@ -21,13 +21,13 @@ class EmbeddedRestartIT {
         int port = Node.freePort();
         String url = "http://127.0.0.1:" + port;
         String token;
-        try (Node first = Node.gateway("gateway-embedded-1", port, "thaw.state-dir=" + state)) {
+        try (Node first = Node.embedded("gateway-embedded-1", port, "thaw.state-dir=" + state)) {
             token = Files.readString(state.resolve("admin-token")).strip();
             Node.Run deploy = Node.fn("--gateway", url, "--token", token, "deploy", Node.ROOT.resolve("functions/hello").toString());
             assertEquals(0, deploy.exitCode(), deploy.output());
             assertEquals("Hello, first!\n", Node.post(url + "/fn/hello", token, "first").body());
         }
-        try (Node second = Node.gateway("gateway-embedded-2", port, "thaw.state-dir=" + state)) {
+        try (Node second = Node.embedded("gateway-embedded-2", port, "thaw.state-dir=" + state)) {
             assertEquals(token, Files.readString(state.resolve("admin-token")).strip(), "the token survives");
             HttpResponse<String> list = Node.get(url + "/v1/functions", token);
             assertEquals(200, list.statusCode());

@@ -44,13 +44,22 @@ final class Node implements AutoCloseable {
         return cmd;
     }
 
-    /** The packaged gateway, with -D settings such as "thaw.mode=cluster". */
+    /** The packaged cluster gateway, with -D settings such as "thaw.redis-uri=...". */
     static Node gateway(String name, int port, String... settings) throws Exception {
+        return quarkusApp("gateway", name, port, settings);
+    }
+
+    /** The packaged embedded platform (what ./fn up runs), with -D settings such as "thaw.state-dir=...". */
+    static Node embedded(String name, int port, String... settings) throws Exception {
+        return quarkusApp("embedded", name, port, settings);
+    }
+
+    private static Node quarkusApp(String module, String name, int port, String... settings) throws Exception {
         List<String> cmd = java("-Dquarkus.http.port=" + port);
         for (String s : settings) {
             cmd.add("-D" + s);
         }
-        cmd.addAll(List.of("-jar", ROOT.resolve("gateway/target/quarkus-app/quarkus-run.jar").toString()));
+        cmd.addAll(List.of("-jar", ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar").toString()));
         Node node = new Node(cmd, name);
         node.awaitReady("http://127.0.0.1:" + port + "/q/health/ready", Duration.ofSeconds(30));
         return node;

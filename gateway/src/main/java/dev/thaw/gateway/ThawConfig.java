@@ -4,27 +4,14 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 
-/** The gateway's configuration ({@code thaw.*} in application.properties, -D or THAW_* environment). */
+/**
+ * The gateway's configuration ({@code thaw.*} in application.properties, -D or THAW_*
+ * environment). The embedded platform adds its own settings (state directory, runners).
+ */
 @ConfigMapping(prefix = "thaw")
 public interface ThawConfig {
-    /** Where the gateway, invoker and state live. */
-    enum Mode {
-        /** One JVM: gateway, invoker and snapshotter; state in a local directory. */
-        EMBEDDED,
-        /** Stateless gateway: registry, membership and records in Redis; invokers are other processes. */
-        CLUSTER
-    }
-
-    @WithDefault("embedded")
-    Mode mode();
-
-    /** Embedded mode: registry, snapshots and the generated admin token. */
-    @WithDefault("${user.home}/.thaw/state")
-    String stateDir();
-
-    /** The admin token; embedded mode generates one at first start when unset. */
+    /** The admin token; the embedded platform generates one at first start when unset. */
     Optional<String> adminToken();
 
     /** Cluster mode: redis://host:port. */
@@ -47,8 +34,9 @@ public interface ThawConfig {
     @WithDefault("33554432")
     long maxBundleBytes();
 
-    /** Embedded mode: runner threads (default: one per CPU). */
-    OptionalInt runners();
+    /** Serve {@code POST /v1/echo} (the HTTP benchmark's no-VM ceiling); off unless the benchmark asks. */
+    @WithDefault("false")
+    boolean benchEcho();
 
     Invocations invocations();
 

@@ -13,7 +13,9 @@ import java.util.Map;
 public final class ClusterProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("thaw.mode", "cluster", "thaw.cluster-secret", "cluster-secret-for-tests");
+        // Small body caps, so that testing them does not mean uploading tens of MiB.
+        return Map.of("thaw.cluster-secret", "cluster-secret-for-tests", "thaw.max-body-bytes", "4096",
+                "thaw.max-bundle-bytes", "8192");
     }
 
     @Override

@@ -108,7 +108,8 @@ public final class HttpBenchmark {
         Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dthaw.sysroot=" + System.getProperty("thaw.sysroot"), "-Dthaw.state-dir=" + state,
-                "-Dquarkus.http.port=" + port, "-jar", root.resolve("gateway/target/quarkus-app/quarkus-run.jar").toString())
+                "-Dquarkus.http.port=" + port, "-Dthaw.bench-echo=true",
+                "-jar", root.resolve("embedded/target/quarkus-app/quarkus-run.jar").toString())
                 .redirectErrorStream(true).redirectOutput(state.resolve("gateway.log").toFile()).start();
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

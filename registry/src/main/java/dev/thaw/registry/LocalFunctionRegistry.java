@@ -1,5 +1,8 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.FunctionName;
+import dev.thaw.protocol.Sha256;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -82,7 +85,7 @@ public final class LocalFunctionRegistry implements FunctionRegistry {
         FunctionName.require(name);
         Objects.requireNonNull(manifestJson, "manifestJson");
         Objects.requireNonNull(bundle, "bundle");
-        Meta meta = new Meta(BundleDigest.sha256(bundle), bundle.length, Instant.now());
+        Meta meta = new Meta(Sha256.hex(bundle), bundle.length, Instant.now());
         Path dir = functions.resolve(name);
         for (int attempt = 1; ; attempt++) {
             try {

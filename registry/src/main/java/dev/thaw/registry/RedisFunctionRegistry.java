@@ -1,5 +1,8 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.FunctionName;
+import dev.thaw.protocol.Sha256;
+
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
@@ -72,7 +75,7 @@ public final class RedisFunctionRegistry implements FunctionRegistry {
         FunctionName.require(name);
         Objects.requireNonNull(manifestJson, "manifestJson");
         Objects.requireNonNull(bundle, "bundle");
-        String sha256 = BundleDigest.sha256(bundle);
+        String sha256 = Sha256.hex(bundle);
         Instant deployedAt = Instant.now();
         long version = RedisConnection.call("deploy " + name, () -> DEPLOY.run(redis.sync(), ScriptOutputType.INTEGER,
                 new String[] {counterKey(name), versionsKey(name), NAMES},

@@ -1,5 +1,7 @@
 package dev.thaw.registry;
 
+import dev.thaw.protocol.Sha256;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,7 @@ abstract class FunctionRegistryContract {
         assertEquals(List.of(1, 2, 3), List.of(first.version(), second.version(), third.version()));
         assertEquals("hello", first.name());
         assertEquals(manifest("hello", 1), first.manifestJson());
-        assertEquals(BundleDigest.sha256(bytes("bundle one")), first.bundleSha256());
+        assertEquals(Sha256.hex(bytes("bundle one")), first.bundleSha256());
         assertEquals("bundle one".length(), first.bundleSize());
         assertFalse(first.deployedAt().isBefore(before));
         assertFalse(third.deployedAt().isAfter(after));
@@ -91,7 +93,7 @@ abstract class FunctionRegistryContract {
         FunctionVersion deployed = registry.deploy("bytes", manifest("bytes", 1), bundle);
 
         assertArrayEquals(bundle, registry.bundle("bytes", deployed.version()).orElseThrow());
-        assertEquals(BundleDigest.sha256(bundle), deployed.bundleSha256());
+        assertEquals(Sha256.hex(bundle), deployed.bundleSha256());
         assertEquals(bundle.length, deployed.bundleSize());
     }
 

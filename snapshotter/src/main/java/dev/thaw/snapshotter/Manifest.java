@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thaw.protocol.FunctionName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,6 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
 
     public static final String FILE = "function.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
     private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
@@ -66,7 +66,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
     }
 
     public static boolean validName(String name) {
-        return name != null && NAME.matcher(name).matches();
+        return FunctionName.isValid(name);
     }
 
     /** Reads {@code dir/function.json}; fills in the default sources from the directory. */

@@ -1,6 +1,6 @@
 package dev.thaw.gateway.api;
 
-import dev.thaw.gateway.Platform;
+import dev.thaw.gateway.AdminToken;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -20,12 +20,12 @@ public class AuthFilter {
     }
 
     @Inject
-    Platform platform;
+    AdminToken token;
 
     @ServerRequestFilter
     public Response requireToken(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/v1/") || platform.token().matches(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
+        if (!path.startsWith("/v1/") || token.matches(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
             return null;
         }
         return Response.status(401).type(MediaType.APPLICATION_JSON).entity(Map.of("error", "missing or invalid token"))

@@ -3,12 +3,15 @@ package dev.thaw.gateway.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thaw.gateway.ApiException;
-import dev.thaw.gateway.Platform;
+import dev.thaw.gateway.ThawConfig;
+import dev.thaw.gateway.deploy.DeployService;
 import dev.thaw.gateway.route.Invokers;
-import dev.thaw.invoker.service.BuildFailure;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvocationRecord;
-import dev.thaw.snapshotter.Manifest;
+import dev.thaw.registry.InvocationStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -44,14 +47,19 @@ public class FunctionsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
-    Platform platform;
+    DeployService deploys;
 
-    private static String validName(String name) {
-        if (!Manifest.validName(name)) {
-            throw new ApiException(400, "invalid function name '" + name + "': use [a-z][a-z0-9-]{0,62}");
-        }
-        return name;
-    }
+    @Inject
+    FunctionRegistry registry;
+
+    @Inject
+    InvocationStore store;
+
+    @Inject
+    Invokers invokers;
+
+    @Inject
+    ThawConfig config;
 
     @PUT
     @Path("/{name}")
@@ -61,15 +69,14 @@ public class FunctionsResource {
     public Response deploy(@RestPath String name, byte[] bundle, @Context ContainerRequestContext request) {
         Object arrived = request.getProperty(AuthFilter.ARRIVED);
         double uploadMs = arrived instanceof Long t ? (System.nanoTime() - t) / 1e6 : 0;
-        validName(name);
-        if (bundle.length > platform.config().maxBundleBytes()) {
+        DeployService.validName(name);
+        if (bundle.length > config.maxBundleBytes()) {
             throw new ApiException(413, "bundle of " + bundle.length + " bytes is larger than the limit of "
-                    + platform.config().maxBundleBytes());
+                    + config.maxBundleBytes());
         }
-        long start = System.nanoTime();
-        Invokers.Built built;
+        DeployService.Deployed d;
         try {
-            built = platform.invokers().build(name, bundle);
+            d = deploys.deploy(name, bundle);
         } catch (BuildFailure f) {
             Map<String, Object> extra = new LinkedHashMap<>();
             if (f.field() != null) {
@@ -80,22 +87,20 @@ public class FunctionsResource {
             }
             throw new ApiException(f.kind().status, f.getMessage(), extra, Map.of());
         }
-        platform.metrics().build(System.nanoTime() - start);
-        FunctionVersion v = platform.registry().deploy(name, built.manifestJson(), bundle);
-        platform.catalog().changed(name);
+        BuildOutcome b = d.build();
         Map<String, Object> build = new LinkedHashMap<>();
         build.put("upload_ms", uploadMs);
-        build.put("compile_ms", built.build().compileMs());
-        build.put("boot_ms", built.build().bootMs());
-        build.put("snapshot_ms", built.build().snapshotMs());
-        build.put("total_ms", built.build().totalMs());
-        build.put("cached", built.build().cached());
+        build.put("compile_ms", b.compileMs());
+        build.put("boot_ms", b.bootMs());
+        build.put("snapshot_ms", b.snapshotMs());
+        build.put("total_ms", b.totalMs());
+        build.put("cached", b.cached());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("name", name);
-        answer.put("version", v.version());
-        answer.put("snapshot", built.build().snapshot());
+        answer.put("version", d.version().version());
+        answer.put("snapshot", b.snapshot());
         answer.put("build", build);
-        answer.put("manifest", manifest(v));
+        answer.put("manifest", manifest(d.version()));
         return Response.status(201).entity(answer).build();
     }
 
@@ -103,8 +108,8 @@ public class FunctionsResource {
     @Operation(summary = "List functions")
     public Map<String, Object> list() {
         List<Map<String, Object>> functions = new ArrayList<>();
-        for (String name : platform.registry().names()) {
-            platform.registry().latest(name).ifPresent(v -> {
+        for (String name : registry.names()) {
+            registry.latest(name).ifPresent(v -> {
                 Map<String, Object> f = new LinkedHashMap<>();
                 f.put("name", name);
                 f.put("latest", v.version());
@@ -120,7 +125,7 @@ public class FunctionsResource {
     @Path("/{name}")
     @Operation(summary = "A function: its versions, latest manifest and warm-shell pool")
     public Map<String, Object> get(@RestPath String name) {
-        List<FunctionVersion> versions = platform.registry().versions(validName(name));
+        List<FunctionVersion> versions = registry.versions(DeployService.validName(name));
         if (versions.isEmpty()) {
             throw new ApiException(404, "function '" + name + "' not found");
         }
@@ -135,7 +140,7 @@ public class FunctionsResource {
                     "bundle_sha256", v.bundleSha256(), "bundle_bytes", v.bundleSize()));
         }
         f.put("versions", list);
-        platform.invokers().pool(name).ifPresent(p -> f.put("pool",
+        invokers.pool(name).ifPresent(p -> f.put("pool",
                 Map.of("idle", p.idle(), "created", p.created(), "discarded", p.discarded())));
         return f;
     }
@@ -144,11 +149,9 @@ public class FunctionsResource {
     @Path("/{name}")
     @Operation(summary = "Delete a function and all its versions")
     public Response delete(@RestPath String name) {
-        if (!platform.registry().delete(validName(name))) {
+        if (!deploys.delete(name)) {
             throw new ApiException(404, "function '" + name + "' not found");
         }
-        platform.catalog().changed(name);
-        platform.invokers().forget(name);
         return Response.noContent().build();
     }
 
@@ -157,8 +160,8 @@ public class FunctionsResource {
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
     @Operation(summary = "Recent invocations' stderr and log lines; ?follow=true streams them (SSE)")
     public Response logs(@RestPath String name, @RestQuery Integer limit, @RestQuery boolean follow) {
-        validName(name);
-        if (platform.registry().latest(name).isEmpty()) {
+        DeployService.validName(name);
+        if (registry.latest(name).isEmpty()) {
             throw new ApiException(404, "function '" + name + "' not found");
         }
         if (follow) {
@@ -166,7 +169,7 @@ public class FunctionsResource {
         }
         int n = limit == null ? 20 : Math.max(1, Math.min(limit, 1000));
         List<Map<String, Object>> lines = new ArrayList<>();
-        for (InvocationRecord r : platform.store().recent(name, n)) {
+        for (InvocationRecord r : store.recent(name, n)) {
             lines.addAll(LogLines.of(r));
         }
         return Response.ok(Map.of("logs", lines), MediaType.APPLICATION_JSON).build();
@@ -176,7 +179,7 @@ public class FunctionsResource {
     private StreamingOutput follow(String name) {
         return out -> {
             BlockingQueue<InvocationRecord> finished = new LinkedBlockingQueue<>(10_000);
-            try (AutoCloseable subscription = platform.store().subscribe(name, finished::offer)) {
+            try (AutoCloseable subscription = store.subscribe(name, finished::offer)) {
                 write(out, ": following " + name + "\n\n");
                 while (true) {
                     InvocationRecord r = finished.poll(15, TimeUnit.SECONDS);

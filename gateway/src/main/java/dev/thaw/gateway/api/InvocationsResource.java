@@ -1,9 +1,9 @@
 package dev.thaw.gateway.api;
 
 import dev.thaw.gateway.ApiException;
-import dev.thaw.gateway.Platform;
 import dev.thaw.gateway.invoke.InvocationIds;
 import dev.thaw.registry.InvocationRecord;
+import dev.thaw.registry.InvocationStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -25,14 +25,14 @@ import org.jboss.resteasy.reactive.RestPath;
 @Blocking
 public class InvocationsResource {
     @Inject
-    Platform platform;
+    InvocationStore store;
 
     private InvocationRecord find(String id) {
         if (!InvocationIds.valid(id)) {
             throw new ApiException(404, "invocation '" + id + "' not found");
         }
-        return platform.store().get(id).orElseThrow(() -> new ApiException(404, "invocation '" + id
-                + "' not found (records are kept for " + platform.store().retention() + ")"));
+        return store.get(id).orElseThrow(() -> new ApiException(404, "invocation '" + id
+                + "' not found (records are kept for " + store.retention() + ")"));
     }
 
     @GET

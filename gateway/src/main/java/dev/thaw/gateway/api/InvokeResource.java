@@ -1,14 +1,17 @@
 package dev.thaw.gateway.api;
 
 import dev.thaw.gateway.ApiException;
-import dev.thaw.gateway.Platform;
+import dev.thaw.gateway.AdminToken;
+import dev.thaw.gateway.ThawConfig;
+import dev.thaw.gateway.wiring.GatewayParts;
 import dev.thaw.gateway.invoke.InvocationService;
 import dev.thaw.gateway.invoke.InvocationService.Completed;
 import dev.thaw.gateway.invoke.InvocationService.Target;
-import dev.thaw.invoker.Result;
+import dev.thaw.protocol.InvocationResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
+import jakarta.inject.Named;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -23,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
@@ -39,7 +43,17 @@ public class InvokeResource {
     static final int STDERR_TAIL = 4096;
 
     @Inject
-    Platform platform;
+    InvocationService invocations;
+
+    @Inject
+    AdminToken token;
+
+    @Inject
+    ThawConfig config;
+
+    @Inject
+    @Named(GatewayParts.BLOCKING)
+    ExecutorService blocking;
 
     @POST
     @Path("/{target}")
@@ -51,19 +65,18 @@ public class InvokeResource {
                                             @RestHeader("Prefer") String prefer, @RestQuery boolean async,
                                             @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
         Target t = Target.parse(target);
-        if (body.length > platform.config().maxBodyBytes()) {
+        if (body.length > config.maxBodyBytes()) {
             throw new ApiException(413, "request body of " + body.length + " bytes is larger than the limit of "
-                    + platform.config().maxBodyBytes());
+                    + config.maxBodyBytes());
         }
-        boolean admin = platform.token().matches(authorization);
-        InvocationService invocations = platform.invocations();
+        boolean admin = token.matches(authorization);
         if (async || prefer != null && prefer.contains("respond-async")) {
             return CompletableFuture.supplyAsync(() -> {
                 String id = invocations.submit(t, body, admin);
                 return Response.accepted(Map.of("invocation", id, "state", "queued"))
                         .type(MediaType.APPLICATION_JSON).header("Location", "/v1/invocations/" + id)
                         .header("Thaw-Invocation-Id", id).build();
-            }, platform.blocking());
+            }, blocking);
         }
         Context context = Vertx.currentContext(); // this request's event loop
         Executor onEventLoop = context == null ? Runnable::run : task -> context.runOnContext(v -> task.run());
@@ -71,7 +84,7 @@ public class InvokeResource {
     }
 
     public static Response respond(Completed c) {
-        Result r = c.result();
+        InvocationResult r = c.result();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Thaw-Invocation-Id", c.id());
         headers.put("Thaw-Version", String.valueOf(c.version().version()));
@@ -85,7 +98,7 @@ public class InvokeResource {
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("outcome", r.status().name());
-        if (r.status() == Result.Status.EXITED) {
+        if (r.status() == InvocationResult.Status.EXITED) {
             extra.put("exit_code", r.exitCode());
         }
         byte[] err = r.stderr();
@@ -97,7 +110,7 @@ public class InvokeResource {
             case INPUT_TOO_LARGE -> 413;
             default -> 502;
         };
-        String error = r.status() == Result.Status.EXITED && r.signal() == 0
+        String error = r.status() == InvocationResult.Status.EXITED && r.signal() == 0
                 ? "function exited with status " + r.exitCode() : r.error();
         throw new ApiException(status, error, extra, headers);
     }

@@ -1,6 +1,6 @@
 package dev.thaw.gateway.api;
 
-import dev.thaw.gateway.Platform;
+import dev.thaw.gateway.route.Invokers;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -12,12 +12,10 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class ReadinessCheck implements HealthCheck {
     @Inject
-    Platform platform;
+    Invokers invokers;
 
     @Override
     public HealthCheckResponse call() {
-        boolean ready = platform.invokers() != null && platform.invokers().ready();
-        return HealthCheckResponse.named("invokers").status(ready)
-                .withData("mode", platform.config().mode().name().toLowerCase(java.util.Locale.ROOT)).build();
+        return HealthCheckResponse.named("invokers").status(invokers.ready()).withData("where", invokers.where()).build();
     }
 }

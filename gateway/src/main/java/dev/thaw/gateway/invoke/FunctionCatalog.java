@@ -2,7 +2,7 @@ package dev.thaw.gateway.invoke;
 
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
-import dev.thaw.snapshotter.Manifest;
+import dev.thaw.protocol.FunctionSettings;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -24,8 +24,8 @@ public final class FunctionCatalog {
     private final Map<String, Cached> versions = new ConcurrentHashMap<>();
     private final Map<String, Cached> latest = new ConcurrentHashMap<>();
 
-    /** A deployed version with its parsed manifest. */
-    public record Deployed(FunctionVersion version, Manifest manifest) {}
+    /** A deployed version with the settings the gateway enforces. */
+    public record Deployed(FunctionVersion version, FunctionSettings settings) {}
 
     private record Cached(Deployed deployed, long expires) {
         boolean fresh() {
@@ -72,10 +72,6 @@ public final class FunctionCatalog {
     }
 
     private static Deployed parse(FunctionVersion v) {
-        try {
-            return new Deployed(v, Manifest.parse(v.manifestJson()));
-        } catch (Manifest.InvalidManifestException e) {
-            throw new IllegalStateException("registry holds an invalid manifest for " + v.name() + "@" + v.version(), e);
-        }
+        return new Deployed(v, FunctionSettings.of(v.manifestJson()));
     }
 }

@@ -3,7 +3,8 @@ package dev.thaw.gateway.invoke;
 import dev.thaw.gateway.ApiException;
 import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.route.Invokers;
-import dev.thaw.invoker.Result;
+import dev.thaw.protocol.FunctionName;
+import dev.thaw.protocol.InvocationResult;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvocationRecord;
 import dev.thaw.registry.InvocationStore;
@@ -57,7 +58,7 @@ public final class InvocationService {
             r -> Thread.ofPlatform().name("thaw-async-requeue").daemon().unstarted(r));
 
     /** A finished invocation. */
-    public record Completed(String id, FunctionVersion version, Result result) {}
+    public record Completed(String id, FunctionVersion version, InvocationResult result) {}
 
     public InvocationService(FunctionCatalog catalog, Invokers invokers, InvocationStore store, InvocationQueue queue,
                              GatewayMetrics metrics, Executor blocking) {
@@ -74,8 +75,8 @@ public final class InvocationService {
         public static Target parse(String text) {
             int at = text.indexOf('@');
             String name = at < 0 ? text : text.substring(0, at);
-            if (!dev.thaw.snapshotter.Manifest.validName(name)) {
-                throw new ApiException(400, "invalid function name '" + name + "': use [a-z][a-z0-9-]{0,62}");
+            if (!FunctionName.isValid(name)) {
+                throw new ApiException(400, "invalid function name '" + name + "': it must be " + FunctionName.RULE);
             }
             if (at < 0) {
                 return new Target(name, OptionalInt.empty());
@@ -114,7 +115,7 @@ public final class InvocationService {
         if (admin) {
             return found.orElseThrow(() -> new ApiException(404, "function '" + t + "' not found"));
         }
-        if (found.isEmpty() || !found.get().manifest().isPublic()) {
+        if (found.isEmpty() || !found.get().settings().isPublic()) {
             throw new ApiException(401, "missing or invalid token (or no public function '" + t + "')");
         }
         return found.get();
@@ -131,13 +132,13 @@ public final class InvocationService {
         long admitted = System.nanoTime();
         return find(target, admin).thenCompose(d -> {
             String name = d.version().name();
-            if (!limits.tryAcquire(name, d.manifest().concurrency())) {
-                throw new ApiException(429, "function '" + name + "' is running " + d.manifest().concurrency()
+            if (!limits.tryAcquire(name, d.settings().concurrency())) {
+                throw new ApiException(429, "function '" + name + "' is running " + d.settings().concurrency()
                         + " invocations already (its concurrency limit)", Map.of(), Map.of("Retry-After", "1"));
             }
             String id = InvocationIds.next();
             Instant created = Instant.now();
-            long deadline = admitted + TimeUnit.MILLISECONDS.toNanos(d.manifest().timeoutMs());
+            long deadline = admitted + TimeUnit.MILLISECONDS.toNanos(d.settings().timeoutMs());
             return runHoldingSlot(name, d, input, deadline).handleAsync((result, failure) -> {
                 long nanos = System.nanoTime() - admitted;
                 if (failure != null) {
@@ -159,8 +160,8 @@ public final class InvocationService {
     }
 
     /** Runs on an invoker while holding a concurrency slot, given back however the call ends. */
-    private CompletableFuture<Result> runHoldingSlot(String name, FunctionCatalog.Deployed d, byte[] input, long deadline) {
-        CompletableFuture<Result> run;
+    private CompletableFuture<InvocationResult> runHoldingSlot(String name, FunctionCatalog.Deployed d, byte[] input, long deadline) {
+        CompletableFuture<InvocationResult> run;
         try {
             run = invokers.invoke(d.version(), input, deadline);
         } catch (RuntimeException e) {
@@ -208,15 +209,15 @@ public final class InvocationService {
     private Runnable asyncJob(String id, FunctionCatalog.Deployed d, byte[] input, Instant created) {
         return () -> {
             String name = d.version().name();
-            if (!limits.tryAcquire(name, d.manifest().concurrency())) {
+            if (!limits.tryAcquire(name, d.settings().concurrency())) {
                 requeueLater(asyncJob(id, d, input, created)); // at the limit: wait without holding a worker
                 return;
             }
             store.put(pending(id, d.version(), InvocationRecord.State.RUNNING, created));
             long start = System.nanoTime();
-            long deadline = start + TimeUnit.MILLISECONDS.toNanos(d.manifest().timeoutMs());
+            long deadline = start + TimeUnit.MILLISECONDS.toNanos(d.settings().timeoutMs());
             try {
-                Result r = runHoldingSlot(name, d, input, deadline).join();
+                InvocationResult r = runHoldingSlot(name, d, input, deadline).join();
                 metrics.invocation(name, r.status().name(), System.nanoTime() - start);
                 store.put(done(id, d.version(), r, true, created));
             } catch (RuntimeException e) {
@@ -263,7 +264,7 @@ public final class InvocationService {
                 false, 0, 0, created, null, false);
     }
 
-    static InvocationRecord done(String id, FunctionVersion v, Result r, boolean keepStdout, Instant created) {
+    static InvocationRecord done(String id, FunctionVersion v, InvocationResult r, boolean keepStdout, Instant created) {
         byte[] stderr = r.stderr();
         if (stderr.length > STDERR_KEPT) {
             stderr = Arrays.copyOfRange(stderr, stderr.length - STDERR_KEPT, stderr.length);

@@ -1,8 +1,8 @@
 package dev.thaw.gateway.route;
 
-import dev.thaw.invoker.Result;
-import dev.thaw.invoker.service.BuildFailure;
-import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.protocol.InvocationResult;
 import dev.thaw.registry.FunctionVersion;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,25 +15,28 @@ public interface Invokers extends AutoCloseable {
      * admitted the request. Past the deadline it completes as TIMEOUT. Fails with
      * {@link NoInvokerException} when nobody can run it.
      */
-    CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, long deadlineNanos);
+    CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, long deadlineNanos);
 
     /** Builds a bundle on the host that will serve the function (a deploy). */
-    Built build(String name, byte[] bundle) throws BuildFailure;
+    BuildOutcome build(String name, byte[] bundle) throws BuildFailure;
 
     /** The function was deleted: its shells can go. */
     void forget(String name);
 
     /** The function's warm-shell pool, where the gateway can see it. */
-    Optional<FunctionHost.PoolStats> pool(String name);
+    Optional<PoolStats> pool(String name);
 
     /** Whether invocations can run now (KVM usable, or some invoker alive). */
     boolean ready();
 
+    /** Where functions run, for the health check: "this JVM" or "invoker processes". */
+    String where();
+
     @Override
     void close();
 
-    /** The manifest as deployed (raw JSON) and the build's timings. */
-    record Built(String manifestJson, dev.thaw.invoker.service.BuildOutcome build) {}
+    /** A function's warm shells on the hosts this gateway can see. */
+    record PoolStats(int idle, long created, long discarded) {}
 
     /** The invoker no longer finds the version: it was deleted after this gateway looked it up. */
     final class VersionGoneException extends RuntimeException {

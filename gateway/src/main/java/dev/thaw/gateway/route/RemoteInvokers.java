@@ -1,13 +1,11 @@
 package dev.thaw.gateway.route;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Timings;
-import dev.thaw.invoker.service.BuildFailure;
-import dev.thaw.invoker.service.BuildOutcome;
-import dev.thaw.invoker.service.FunctionHost;
-import dev.thaw.invoker.service.ResultCodec;
+import dev.thaw.protocol.BuildCodec;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.ResultCodec;
 import dev.thaw.protocol.BearerSecret;
 import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.FunctionVersion;
@@ -85,7 +83,7 @@ public final class RemoteInvokers implements Invokers {
     }
 
     @Override
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
+    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
         List<InvokerInfo> order;
         try {
             order = router.order(version.name(), suspects());
@@ -101,11 +99,11 @@ public final class RemoteInvokers implements Invokers {
         return attempt(version, input, deadlineNanos, order, 0);
     }
 
-    private CompletableFuture<Result> attempt(FunctionVersion v, byte[] input, long deadline, List<InvokerInfo> order,
+    private CompletableFuture<InvocationResult> attempt(FunctionVersion v, byte[] input, long deadline, List<InvokerInfo> order,
                                               int i) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-            return CompletableFuture.completedFuture(timedOut("its timeout passed before an invoker could run it"));
+            return CompletableFuture.completedFuture(InvocationResult.timedOut("its timeout passed before an invoker could run it"));
         }
         InvokerInfo target = order.get(i);
         HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/invoke/" + v.name() + "/" + v.version()))
@@ -122,35 +120,35 @@ public final class RemoteInvokers implements Invokers {
                         if (cause instanceof HttpTimeoutException) {
                             // it took the connection and never answered: the time is spent, do not retry
                             suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
-                            return CompletableFuture.completedFuture(timedOut(
+                            return CompletableFuture.completedFuture(InvocationResult.timedOut(
                                     "no answer from its invoker within its timeout"));
                         }
                         suspects.put(target.id(), System.nanoTime() + SUSPECT_NANOS);
                         if (i == 0 && order.size() > 1) {
                             return attempt(v, input, deadline, order, 1);
                         }
-                        return CompletableFuture.<Result>failedFuture(new NoInvokerException(
+                        return CompletableFuture.<InvocationResult>failedFuture(new NoInvokerException(
                                 "invoker " + target.id() + " failed: " + describe(cause)));
                     }
                     if (response.statusCode() == 404) {
-                        return CompletableFuture.<Result>failedFuture(new VersionGoneException(
+                        return CompletableFuture.<InvocationResult>failedFuture(new VersionGoneException(
                                 "function '" + v.name() + "@" + v.version() + "' not found"));
                     }
                     if (response.statusCode() != 200) {
-                        return CompletableFuture.<Result>failedFuture(new IllegalStateException(
+                        return CompletableFuture.<InvocationResult>failedFuture(new IllegalStateException(
                                 "invoker " + target.id() + ": " + error(response.body(), response.statusCode())));
                     }
                     try {
                         return CompletableFuture.completedFuture(ResultCodec.decode(response.body()));
                     } catch (IOException e) {
-                        return CompletableFuture.<Result>failedFuture(e);
+                        return CompletableFuture.<InvocationResult>failedFuture(e);
                     }
                 })
                 .thenCompose(f -> f);
     }
 
     @Override
-    public Built build(String name, byte[] bundle) throws BuildFailure {
+    public BuildOutcome build(String name, byte[] bundle) throws BuildFailure {
         Set<String> tried = suspects();
         for (InvokerInfo target : router.order(name, tried)) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/v1/build/" + name))
@@ -166,25 +164,7 @@ public final class RemoteInvokers implements Invokers {
                 Thread.currentThread().interrupt();
                 throw new BuildFailure(BuildFailure.Kind.HOST, "interrupted while building", null, null);
             }
-            try {
-                JsonNode body = JSON.readTree(response.body());
-                if (response.statusCode() == 200) {
-                    JsonNode b = body.get("build");
-                    return new Built(body.get("manifest_json").asText(), new BuildOutcome(b.get("snapshot").asText(),
-                            b.get("cached").asBoolean(), b.get("compile_ms").asDouble(), b.get("boot_ms").asDouble(),
-                            b.get("snapshot_ms").asDouble(), b.get("total_ms").asDouble()));
-                }
-                BuildFailure.Kind kind = switch (response.statusCode()) {
-                    case 400 -> BuildFailure.Kind.INVALID;
-                    case 422 -> BuildFailure.Kind.DOES_NOT_BUILD;
-                    default -> BuildFailure.Kind.HOST;
-                };
-                throw new BuildFailure(kind, body.path("error").asText("invoker answered " + response.statusCode()),
-                        body.hasNonNull("field") ? body.get("field").asText() : null,
-                        body.hasNonNull("compiler") ? body.get("compiler").asText() : null);
-            } catch (IOException e) {
-                throw new BuildFailure(BuildFailure.Kind.HOST, "invoker " + target.id() + " answered garbage", null, null);
-            }
+            return BuildCodec.decode(response.statusCode(), response.body());
         }
         throw new BuildFailure(BuildFailure.Kind.HOST, "no invoker is alive to build the function", null, null);
     }
@@ -199,8 +179,13 @@ public final class RemoteInvokers implements Invokers {
     }
 
     @Override
-    public Optional<FunctionHost.PoolStats> pool(String name) {
+    public Optional<PoolStats> pool(String name) {
         return Optional.empty(); // each invoker knows its own pools
+    }
+
+    @Override
+    public String where() {
+        return "invoker processes";
     }
 
     @Override
@@ -212,12 +197,6 @@ public final class RemoteInvokers implements Invokers {
     public void close() {
         refresher.shutdownNow();
         directory.close();
-    }
-
-    /** The answer for an invocation whose deadline passed without a result from an invoker. */
-    private static Result timedOut(String why) {
-        return new Result(Result.Status.TIMEOUT, 0, 0, new byte[0], new byte[0], List.of(), why,
-                new Timings(0, 0, 0, 0, 0, false));
     }
 
     private static Throwable unwrap(Throwable t) {

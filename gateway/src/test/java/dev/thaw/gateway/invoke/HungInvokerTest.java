@@ -9,7 +9,7 @@ import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.api.InvokeResource;
 import dev.thaw.gateway.route.RemoteInvokers;
 import dev.thaw.gateway.route.Router;
-import dev.thaw.invoker.Result;
+import dev.thaw.protocol.InvocationResult;
 import dev.thaw.protocol.BearerSecret;
 import dev.thaw.registry.InvokerDirectory;
 import dev.thaw.registry.InvokerInfo;
@@ -109,7 +109,7 @@ class HungInvokerTest {
             long start = System.nanoTime();
             InvocationService.Completed c = call();
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertEquals(Result.Status.TIMEOUT, c.result().status(), c.result().toString());
+            assertEquals(InvocationResult.Status.TIMEOUT, c.result().status(), c.result().toString());
             assertTrue(ms >= TIMEOUT_MS && ms < BOUND_MS, "answered after " + ms + " ms");
             ApiException answer = assertThrows(ApiException.class, () -> InvokeResource.respond(c));
             assertEquals(504, answer.status());
@@ -125,7 +125,7 @@ class HungInvokerTest {
         }
         CompletionException refused = assertThrows(CompletionException.class, this::call);
         assertEquals(429, ((ApiException) refused.getCause()).status());
-        assertEquals(Result.Status.TIMEOUT, first.join().result().status());
-        assertEquals(Result.Status.TIMEOUT, call().result().status(), "the slot came back");
+        assertEquals(InvocationResult.Status.TIMEOUT, first.join().result().status());
+        assertEquals(InvocationResult.Status.TIMEOUT, call().result().status(), "the slot came back");
     }
 }

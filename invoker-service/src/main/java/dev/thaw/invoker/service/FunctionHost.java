@@ -5,6 +5,11 @@ import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.Sandbox;
 import dev.thaw.invoker.Timings;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.protocol.Bundle;
+import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.Sha256;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.snapshotter.BuildException;
@@ -15,11 +20,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,9 +65,6 @@ public final class FunctionHost implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Every sandbox opened and not yet retired, including one whose preparation is finishing. */
     private final Set<Hosted> live = ConcurrentHashMap.newKeySet();
-
-    /** A bundle built at deploy time. */
-    public record Deployed(Manifest manifest, String manifestJson, BuildOutcome build) {}
 
     /** Warm shells of a function on this host. */
     public record PoolStats(int idle, long created, long discarded) {}
@@ -156,7 +155,7 @@ public final class FunctionHost implements AutoCloseable {
      * its name, compile, boot, snapshot. Its sandbox is opened and shells are created, so the
      * first invocation does not pay for VM creation; the function's older bundles are retired.
      */
-    public Deployed build(String expectedName, byte[] bundle) throws BuildFailure {
+    public BuildOutcome build(String expectedName, byte[] bundle) throws BuildFailure {
         Path dir = null;
         try {
             dir = Files.createTempDirectory(workDir, "bundle-");
@@ -172,7 +171,7 @@ public final class FunctionHost implements AutoCloseable {
                         + "' does not match the function '" + expectedName + "' it is deployed as", "name", null);
             }
             String manifestJson = Files.readString(manifestFile, StandardCharsets.UTF_8);
-            String sha = sha256(bundle);
+            String sha = Sha256.hex(bundle);
             SnapshotBuilder.Built built;
             Hosted h;
             synchronized (lock(expectedName)) {
@@ -181,13 +180,13 @@ public final class FunctionHost implements AutoCloseable {
             }
             h.sandbox.prewarm(engine.runnerCount());
             retireAllBut(expectedName, sha);
-            return new Deployed(manifest, manifestJson, BuildOutcome.of(built));
+            return ToProtocol.outcome(built, manifestJson);
         } catch (Bundle.InvalidBundleException e) {
-            throw BuildFailure.of(e);
+            throw ToProtocol.failure(e);
         } catch (Manifest.InvalidManifestException e) {
-            throw BuildFailure.of(e);
+            throw ToProtocol.failure(e);
         } catch (BuildException e) {
-            throw BuildFailure.of(e);
+            throw ToProtocol.failure(e);
         } catch (IOException | RuntimeException e) {
             throw new BuildFailure(BuildFailure.Kind.HOST, "cannot build on this host: " + e.getMessage(), null, null);
         } finally {
@@ -196,7 +195,7 @@ public final class FunctionHost implements AutoCloseable {
     }
 
     /** Runs one invocation of a deployed version, building its snapshot here first if needed. */
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input) {
+    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input) {
         return invoke(version, input, null);
     }
 
@@ -205,9 +204,9 @@ public final class FunctionHost implements AutoCloseable {
      * function's timeout; null for the whole timeout). A spent budget ends as TIMEOUT
      * without running.
      */
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, Duration budget) {
+    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, Duration budget) {
         inFlight.incrementAndGet();
-        return run(version, input, budget, 0).whenComplete((r, e) -> inFlight.decrementAndGet());
+        return run(version, input, budget, 0).thenApply(ToProtocol::result).whenComplete((r, e) -> inFlight.decrementAndGet());
     }
 
     private CompletableFuture<Result> run(FunctionVersion version, byte[] input, Duration budget, int attempt) {
@@ -378,14 +377,6 @@ public final class FunctionHost implements AutoCloseable {
 
     private static Limits limits(Manifest m) {
         return new Limits(Duration.ofMillis(m.timeoutMs()), m.maxOutputBytes());
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static void delete(Path dir) {

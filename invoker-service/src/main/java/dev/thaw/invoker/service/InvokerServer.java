@@ -2,8 +2,10 @@ package dev.thaw.invoker.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.protocol.BearerSecret;
+import dev.thaw.protocol.BuildCodec;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.ResultCodec;
 import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
@@ -187,20 +189,9 @@ public final class InvokerServer implements AutoCloseable {
 
     private void build(ChannelHandlerContext ctx, boolean keepAlive, String name, byte[] bundle) {
         try {
-            FunctionHost.Deployed d = host.build(name, bundle);
-            ObjectNode answer = JSON.createObjectNode();
-            answer.put("manifest_json", d.manifestJson());
-            answer.set("build", JSON.valueToTree(d.build()));
-            json(ctx, keepAlive, HttpResponseStatus.OK, answer);
+            send(ctx, keepAlive, bytes(HttpResponseStatus.OK, BuildCodec.encode(host.build(name, bundle))));
         } catch (BuildFailure f) {
-            ObjectNode e = JSON.createObjectNode().put("error", f.getMessage()).put("kind", f.kind().name());
-            if (f.field() != null) {
-                e.put("field", f.field());
-            }
-            if (f.compiler() != null) {
-                e.put("compiler", f.compiler());
-            }
-            json(ctx, keepAlive, HttpResponseStatus.valueOf(f.kind().status), e);
+            send(ctx, keepAlive, bytes(HttpResponseStatus.valueOf(f.kind().status), BuildCodec.encode(f)));
         }
     }
 
@@ -209,15 +200,17 @@ public final class InvokerServer implements AutoCloseable {
     }
 
     private static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Object body) {
-        byte[] bytes;
         try {
-            bytes = JSON.writeValueAsBytes(body);
+            send(ctx, keepAlive, bytes(status, JSON.writeValueAsBytes(body)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    }
+
+    private static FullHttpResponse bytes(HttpResponseStatus status, byte[] json) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(json));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        send(ctx, keepAlive, response);
+        return response;
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Engine;
-import dev.thaw.invoker.Result;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.protocol.InvocationResult;
 import dev.thaw.invoker.testing.KvmTest;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.LocalFunctionRegistry;
@@ -72,7 +73,7 @@ class FunctionHostTest {
 
     private FunctionVersion deploy(int revision) throws Exception {
         byte[] bundle = bundle(revision);
-        FunctionHost.Deployed d = host.build("redeployed", bundle);
+        BuildOutcome d = host.build("redeployed", bundle);
         return registry.deploy("redeployed", d.manifestJson(), bundle);
     }
 
@@ -106,7 +107,7 @@ class FunctionHostTest {
     }
 
     private String call(FunctionVersion v, String input) {
-        Result r = host.invoke(v, input.getBytes(UTF_8)).join();
+        InvocationResult r = host.invoke(v, input.getBytes(UTF_8)).join();
         assertTrue(r.ok(), r.toString());
         return r.stdoutText();
     }

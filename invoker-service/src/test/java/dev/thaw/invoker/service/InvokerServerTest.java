@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Engine;
-import dev.thaw.invoker.Result;
+import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.ResultCodec;
 import dev.thaw.invoker.testing.KvmTest;
 import dev.thaw.protocol.BearerSecret;
 import dev.thaw.protocol.InvokerApi;
@@ -124,7 +125,7 @@ class InvokerServerTest {
 
         HttpResponse<byte[]> ok = send("POST", "/v1/invoke/hostile/" + version, "Bearer " + SECRET, "ok".getBytes(UTF_8), null);
         assertEquals(200, ok.statusCode());
-        Result r = ResultCodec.decode(ok.body());
+        InvocationResult r = ResultCodec.decode(ok.body());
         assertTrue(r.ok(), r.toString());
         assertEquals("ok\n", r.stdoutText());
         assertEquals(404, send("GET", "/v1/nothing", "Bearer " + SECRET, null, null).statusCode());
@@ -141,11 +142,11 @@ class InvokerServerTest {
                 "loop".getBytes(UTF_8), "150");
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(200, r.statusCode());
-        assertEquals(Result.Status.TIMEOUT, ResultCodec.decode(r.body()).status());
+        assertEquals(InvocationResult.Status.TIMEOUT, ResultCodec.decode(r.body()).status());
         assertTrue(ms < 900, "stopped after " + ms + " ms, not at the 150 ms the gateway had left");
 
-        Result spent = ResultCodec.decode(send("POST", "/v1/invoke/hostile/" + version, "Bearer " + SECRET,
+        InvocationResult spent = ResultCodec.decode(send("POST", "/v1/invoke/hostile/" + version, "Bearer " + SECRET,
                 "ok".getBytes(UTF_8), "0").body());
-        assertEquals(Result.Status.TIMEOUT, spent.status(), "no time left: it does not run");
+        assertEquals(InvocationResult.Status.TIMEOUT, spent.status(), "no time left: it does not run");
     }
 }

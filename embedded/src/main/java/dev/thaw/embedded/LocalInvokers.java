@@ -1,30 +1,31 @@
-package dev.thaw.gateway.route;
+package dev.thaw.embedded;
 
-import dev.thaw.invoker.Result;
-import dev.thaw.invoker.service.BuildFailure;
+import dev.thaw.gateway.route.Invokers;
 import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.protocol.BuildFailure;
+import dev.thaw.protocol.BuildOutcome;
+import dev.thaw.protocol.InvocationResult;
 import dev.thaw.registry.FunctionVersion;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The embedded single node: functions run in this JVM's engine, no network hop. */
-public final class LocalInvokers implements Invokers {
+final class LocalInvokers implements Invokers {
     private final FunctionHost host;
 
-    public LocalInvokers(FunctionHost host) {
+    LocalInvokers(FunctionHost host) {
         this.host = host;
     }
 
     @Override
-    public CompletableFuture<Result> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
+    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
         return host.invoke(version, input, Duration.ofNanos(deadlineNanos - System.nanoTime()));
     }
 
     @Override
-    public Built build(String name, byte[] bundle) throws BuildFailure {
-        FunctionHost.Deployed d = host.build(name, bundle);
-        return new Built(d.manifestJson(), d.build());
+    public BuildOutcome build(String name, byte[] bundle) throws BuildFailure {
+        return host.build(name, bundle);
     }
 
     @Override
@@ -33,13 +34,19 @@ public final class LocalInvokers implements Invokers {
     }
 
     @Override
-    public Optional<FunctionHost.PoolStats> pool(String name) {
-        return Optional.of(host.pool(name));
+    public Optional<PoolStats> pool(String name) {
+        FunctionHost.PoolStats p = host.pool(name);
+        return Optional.of(new PoolStats(p.idle(), p.created(), p.discarded()));
     }
 
     @Override
     public boolean ready() {
         return true; // the engine started, so KVM works
+    }
+
+    @Override
+    public String where() {
+        return "this JVM";
     }
 
     @Override

@@ -1,11 +1,9 @@
-package dev.thaw.invoker.service;
+package dev.thaw.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Timings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An invocation's {@link Result} as it travels from an invoker to a gateway: a 4-byte length,
+ * An invocation's {@link InvocationResult} as it travels from an invoker to a gateway: a 4-byte length,
  * a JSON header (status, codes, log lines, timings, part sizes), then stdout and stderr as
  * raw bytes, so binary output costs no encoding.
  */
@@ -23,7 +21,7 @@ public final class ResultCodec {
 
     private ResultCodec() {}
 
-    public static byte[] encode(Result r) {
+    public static byte[] encode(InvocationResult r) {
         ObjectNode h = JSON.createObjectNode();
         h.put("status", r.status().name());
         h.put("exit_code", r.exitCode());
@@ -33,7 +31,7 @@ public final class ResultCodec {
         h.put("stderr", r.stderr().length);
         ArrayNode logs = h.putArray("logs");
         r.logs().forEach(logs::add);
-        Timings t = r.timings();
+        InvocationResult.Timings t = r.timings();
         h.put("queue_ns", t.queueNanos());
         h.put("run_ns", t.runNanos());
         h.put("total_ns", t.totalNanos());
@@ -50,7 +48,7 @@ public final class ResultCodec {
                 .putInt(header.length).put(header).put(r.stdout()).put(r.stderr()).array();
     }
 
-    public static Result decode(byte[] bytes) throws IOException {
+    public static InvocationResult decode(byte[] bytes) throws IOException {
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             int headerLength = b.getInt();
@@ -68,9 +66,9 @@ public final class ResultCodec {
             byte[] stderr = Arrays.copyOfRange(bytes, at + stdoutLength, at + stdoutLength + stderrLength);
             List<String> logs = new ArrayList<>();
             h.get("logs").forEach(l -> logs.add(l.asText()));
-            Timings t = new Timings(h.get("queue_ns").asLong(), h.get("run_ns").asLong(), h.get("total_ns").asLong(),
+            InvocationResult.Timings t = new InvocationResult.Timings(h.get("queue_ns").asLong(), h.get("run_ns").asLong(), h.get("total_ns").asLong(),
                     h.get("exits").asInt(), h.get("dirty_pages").asInt(), h.get("warm").asBoolean());
-            return new Result(Result.Status.valueOf(h.get("status").asText()), h.get("exit_code").asInt(),
+            return new InvocationResult(InvocationResult.Status.valueOf(h.get("status").asText()), h.get("exit_code").asInt(),
                     h.get("signal").asInt(), stdout, stderr, List.copyOf(logs), h.get("error").asText(), t);
         } catch (RuntimeException e) {
             throw new IOException("invoker result: malformed (" + e.getMessage() + ")", e);

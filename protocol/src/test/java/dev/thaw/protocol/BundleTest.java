@@ -1,4 +1,4 @@
-package dev.thaw.invoker.service;
+package dev.thaw.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

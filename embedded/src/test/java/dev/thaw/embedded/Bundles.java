@@ -1,4 +1,4 @@
-package dev.thaw.gateway;
+package dev.thaw.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.thaw.gateway;
+package dev.thaw.embedded;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -248,6 +248,6 @@ class FunctionsApiTest {
                 .body(containsString("thaw_snapshot_build_seconds_count"));
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/openapi").then().statusCode(200).body(containsString("/fn/{target}"));
-        admin().body("echo me").post("/v1/echo").then().statusCode(200).body(equalTo("echo me"));
+        admin().body("echo me").post("/v1/echo").then().statusCode(404); // only when the HTTP benchmark asks for it
     }
 }

@@ -1,0 +1,86 @@
+package dev.thaw.embedded;
+
+import dev.thaw.gateway.AdminToken;
+import dev.thaw.gateway.ThawConfig;
+import dev.thaw.gateway.route.Invokers;
+import dev.thaw.invoker.Engine;
+import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.protocol.BearerSecret;
+import dev.thaw.registry.FunctionRegistry;
+import dev.thaw.registry.InvocationStore;
+import dev.thaw.registry.LocalFunctionRegistry;
+import dev.thaw.registry.MemoryInvocationStore;
+import dev.thaw.snapshotter.SnapshotStore;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The one place that puts a gateway and an invoker service into one JVM (what {@code ./fn up}
+ * runs): functions in a local directory, records in memory, an engine in this process, and an
+ * admin token generated into the state directory at first start. These beans replace the
+ * gateway's cluster parts.
+ */
+@ApplicationScoped
+public class EmbeddedParts {
+    @Produces
+    @Singleton
+    AdminToken adminToken(ThawConfig config, EmbeddedConfig embedded) {
+        try {
+            return new AdminToken(config.adminToken().isPresent()
+                    ? BearerSecret.of(config.adminToken().get(), "thaw.admin-token")
+                    : BearerSecret.loadOrCreate(state(embedded).resolve("admin-token"), "thaw_", "the admin token"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the admin token in " + state(embedded), e);
+        }
+    }
+
+    @Produces
+    @Singleton
+    FunctionRegistry registry(EmbeddedConfig embedded) {
+        return new LocalFunctionRegistry(state(embedded).resolve("registry"));
+    }
+
+    @Produces
+    @Singleton
+    InvocationStore store(ThawConfig config) {
+        return new MemoryInvocationStore(config.invocations().retention());
+    }
+
+    @Produces
+    @Singleton
+    Invokers invokers(EmbeddedConfig embedded, FunctionRegistry registry) {
+        Path state = state(embedded);
+        Engine engine = embedded.runners().isPresent() ? Engine.start(embedded.runners().getAsInt()) : Engine.start();
+        try {
+            return new LocalInvokers(new FunctionHost(engine, new SnapshotStore(state.resolve("snapshots")), registry,
+                    state.resolve("work")));
+        } catch (IOException e) {
+            engine.close();
+            throw new UncheckedIOException("cannot prepare " + state, e);
+        }
+    }
+
+    private static Path state(EmbeddedConfig embedded) {
+        return Path.of(embedded.stateDir());
+    }
+
+    /** Starts the engine with the platform, and prints how to reach it. */
+    void banner(@Observes StartupEvent event, Invokers invokers, AdminToken token, EmbeddedConfig embedded,
+                @ConfigProperty(name = "quarkus.http.host") String host, @ConfigProperty(name = "quarkus.http.port") int port) {
+        String url = "http://" + host + ":" + port;
+        System.out.println();
+        System.out.println("Thaw is up: gateway, invoker and snapshotter in one JVM (state in " + embedded.stateDir() + ")");
+        System.out.println("  URL    " + url);
+        System.out.println("  token  " + token.value());
+        System.out.println("  try    ./fn deploy functions/hello && ./fn invoke hello -d Thaw");
+        System.out.println("         curl -H 'Authorization: Bearer " + token.value() + "' -d Thaw " + url + "/fn/hello");
+        System.out.println();
+    }
+}
