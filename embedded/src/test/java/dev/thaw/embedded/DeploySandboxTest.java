@@ -1,4 +1,4 @@
-package dev.thaw.gateway;
+package dev.thaw.embedded;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
