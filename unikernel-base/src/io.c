@@ -15,11 +15,59 @@
 #include <string.h>
 #include "libos.h"
 
-/* The FPU/SSE state at the snapshot point. Every resume reloads it before any function
- * code runs, so no invocation sees the x87/SSE registers another one left behind. The
- * host restores memory and general registers; it skips KVM_SET_FPU, which costs about
- * 4 us here, because the guest cannot enable any FPU state beyond what FXRSTOR covers. */
-static uint8_t fpu_image[512] __attribute__((aligned(16)));
+/* The extended CPU state at the snapshot point: every XSAVE component the CPU enables (x87,
+ * SSE, AVX, AVX-512, PKRU, ...). Every resume reloads it with XRSTOR before any function
+ * code runs, and XRSTOR initialises each component that was in its initial state at the
+ * snapshot point, so no invocation sees the vector, mask or protection-key registers another
+ * one left behind. The host restores memory (this area included) and the general registers,
+ * but not this state: KVM_SET_XSAVE would cost about 4 us per invocation here. The area is
+ * written once, at the snapshot point, and only read afterwards: it costs no dirty page. */
+#define XSTATE_AREA_MAX (16 * 1024) /* AVX-512 with AMX needs about 11 KiB */
+static uint8_t xstate_image[XSTATE_AREA_MAX] __attribute__((aligned(64)));
+
+/* XSAVE/XRSTOR mask: every component except AMX (TILECFG and TILEDATA, bits 17-18). No
+ * guest can use AMX here: on PVM, Linux arms XFD against it for a process that did not ask
+ * for it, and on VMX/SVM KVM offers it only to guests whose VMM asked. So AMX holds nothing
+ * to leak, and restoring it while XFD is armed could fault. */
+#define XSTATE_MASK_LO 0xfff9ffffu
+#define XSTATE_MASK_HI 0xffffffffu
+
+/* Ends the boot with a message on stderr: the deploy fails and shows it. */
+static _Noreturn void boot_failure(const char *msg)
+{
+    struct {
+        struct thaw_record h;
+        char text[200];
+    } rec;
+    size_t n = strlen(msg) < sizeof rec.text ? strlen(msg) : sizeof rec.text;
+    rec.h.stream = THAW_STREAM_STDERR;
+    rec.h.len = (uint32_t)n;
+    memcpy(rec.text, msg, n);
+    struct thaw_exit e = { (uintptr_t)&rec, sizeof rec.h + n, 70, 0 };
+    hypercall(THAW_HC_EXIT, &e);
+    for (;;)
+        __builtin_trap();
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* Checks that the state fits the area; returns whether protection keys are on (CR4.PKE). */
+static uint32_t xstate_check(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] >> 27 & 1))
+        boot_failure("Thaw: XSAVE is not enabled (CPUID.1:ECX.OSXSAVE is 0); the library OS "
+                     "needs it to reset the vector registers between invocations");
+    cpuid(0xd, 0, r);
+    if (r[1] > XSTATE_AREA_MAX)
+        boot_failure("Thaw: this CPU's XSAVE state is larger than the library OS's 16 KiB save area");
+    cpuid(7, 0, r);
+    return r[2] >> 4 & 1; /* OSPKE */
+}
 
 const struct thaw_recv *io_request(void)
 {
@@ -36,13 +84,32 @@ void io_await_request(void)
     r->buf = b->io_base + IO_HEADER;
     r->cap = b->io_size - IO_HEADER - PAGE_SIZE; /* leave output at least a page */
     r->len = 0;
-    /* The snapshot point. The VMM saves the guest at this `out` with RIP on the FXRSTOR
-     * that follows it; every invocation starts there. */
-    __asm__ __volatile__("fxsave64 (%[img])\n\t"
+    uint32_t pke = xstate_check();
+    /* The snapshot point. The VMM saves the guest at this `out`, with RIP on the instruction
+     * after it: every invocation starts there, with the general registers (img, pke) as they
+     * are here. A previous invocation may have left PKRU denying access to the guest's pages
+     * (protection key 0), which would make XRSTOR fault reading the image: so PKRU is opened
+     * first, then XRSTOR reloads it with the rest. With CR4.PKE off (VMX/SVM: Thaw does not
+     * set it) PKRU restricts nothing and WRPKRU would fault, hence the test. */
+    __asm__ __volatile__("mov %[lo], %%eax\n\t"
+                         "mov %[hi], %%edx\n\t"
+                         "xsave64 (%[img])\n\t"
+                         "mov %[recv], %%eax\n\t"
+                         "mov %[port], %%edx\n\t"
                          "outl %%eax, %%dx\n\t"
-                         "fxrstor64 (%[img])"
-                         : : "a"((uint32_t)(uintptr_t)r), "d"(THAW_HC_RECV), [img] "r"(fpu_image)
-                         : "memory");
+                         "test %[pke], %[pke]\n\t"
+                         "jz 1f\n\t"
+                         "xor %%eax, %%eax\n\t"
+                         "xor %%ecx, %%ecx\n\t"
+                         "xor %%edx, %%edx\n\t"
+                         "wrpkru\n"
+                         "1:\n\t"
+                         "mov %[lo], %%eax\n\t"
+                         "mov %[hi], %%edx\n\t"
+                         "xrstor64 (%[img])"
+                         : : [img] "r"(xstate_image), [recv] "r"((uint32_t)(uintptr_t)r), [pke] "r"(pke),
+                             [port] "i"(THAW_HC_RECV), [lo] "i"(XSTATE_MASK_LO), [hi] "i"(XSTATE_MASK_HI)
+                         : "rax", "rcx", "rdx", "memory");
     size_t len = r->len <= r->cap ? r->len : r->cap; /* the host checked it; be safe anyway */
     io->resumed = 1;
     io->in = (const char *)r->buf;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <thaw/abi.h>
+#include <thaw/thaw.h>
 
 static void out(uint16_t port, uint64_t arg)
 {
@@ -68,11 +69,35 @@ int main(void)
         __asm__ __volatile__("syscall" : : "a"(39) : "rcx", "r11", "memory");
     } else if (!strcmp(what, "trap")) {
         __builtin_trap();
+    } else if (!strcmp(what, "int3")) {          /* a breakpoint: a trap, RIP ends up after it */
+        __asm__ __volatile__("int3\n\tnop");
+    } else if (!strcmp(what, "int80")) {         /* a 32-bit Linux system call */
+        __asm__ __volatile__("int $0x80" : : "a"(20) : "memory");
+    } else if (!strcmp(what, "step")) {          /* RFLAGS.TF: a debug trap after the next instruction */
+        __asm__ __volatile__("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop\n\tnop" : : : "memory", "cc");
+    } else if (!strcmp(what, "status")) {        /* an exit status no process can have */
+        ex.status = 256;
+        out(THAW_HC_EXIT, (uintptr_t)&ex);
+    } else if (!strcmp(what, "signal")) {        /* a signal number Linux does not have */
+        ex.signal = 65;
+        out(THAW_HC_EXIT, (uintptr_t)&ex);
     } else if (!strcmp(what, "flood")) {         /* 100 MB to stdout */
         static char block[1 << 20];
         memset(block, 'x', sizeof block);
         for (int i = 0; i < 100; i++)
             fwrite(block, 1, sizeof block, stdout);
+    } else if (!strcmp(what, "logflood")) {      /* 2,000,000 empty log lines */
+        for (int i = 0; i < 2000000; i++)
+            thaw_log("");
+    } else if (!strcmp(what, "loglines")) {      /* more log lines than are kept, and a long one */
+        static char line[10000];
+        memset(line, 'y', sizeof line - 1);
+        thaw_log(line);
+        for (int i = 0; i < 1500; i++) {
+            char l[32];
+            snprintf(l, sizeof l, "line %d", i);
+            thaw_log(l);
+        }
     } else if (!strcmp(what, "abort")) {
         fputs("about to abort\n", stderr);
         abort();

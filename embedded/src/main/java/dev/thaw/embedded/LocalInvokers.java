@@ -6,7 +6,6 @@ import dev.thaw.protocol.BuildFailure;
 import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.InvocationResult;
 import dev.thaw.registry.FunctionVersion;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,7 +19,7 @@ final class LocalInvokers implements Invokers {
 
     @Override
     public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
-        return host.invoke(version, input, Duration.ofNanos(deadlineNanos - System.nanoTime()));
+        return host.invoke(version, input, deadlineNanos);
     }
 
     @Override

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import dev.thaw.snapshotter.SnapshotBuilder;
 import dev.thaw.snapshotter.TestSnapshots;
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class ExampleFunctionsTest {
     private static Result invoke(String function, String input) throws Exception {
         SnapshotBuilder.Built built = TestSnapshots.build("functions/" + function);
-        try (Sandbox sandbox = TestSnapshots.engine().open(built.directory())) {
-            return sandbox.invoke(input.getBytes(UTF_8), TestSnapshots.limits(built));
+        try (ShellPool pool = TestSnapshots.engine().open(built.directory())) {
+            return pool.invoke(input.getBytes(UTF_8), TestSnapshots.limits(built));
         }
     }
 
@@ -72,16 +72,16 @@ class ExampleFunctionsTest {
     @Test
     void aThousandSequentialInvocationsOnOneShellAreAllCorrect() throws Exception {
         SnapshotBuilder.Built built = TestSnapshots.build("functions/hello");
-        try (Engine engine = Engine.start(1); Sandbox sandbox = engine.open(built.directory(), 1)) {
+        try (Engine engine = Engine.start(1); ShellPool pool = engine.open(built.directory(), 1)) {
             Limits limits = TestSnapshots.limits(built);
             for (int i = 0; i < 1000; i++) {
-                Result r = sandbox.invoke(("caller " + i).getBytes(UTF_8), limits);
+                Result r = pool.invoke(("caller " + i).getBytes(UTF_8), limits);
                 assertEquals("Hello, caller " + i + "!\n", r.stdoutText(), "invocation " + i);
                 assertEquals(1, r.timings().exits());
                 assertEquals(i > 0, r.timings().warm());
             }
-            assertEquals(1, sandbox.stats().created(), "all 1000 invocations ran on one shell");
-            assertEquals(0, sandbox.stats().discarded());
+            assertEquals(1, pool.stats().created(), "all 1000 invocations ran on one shell");
+            assertEquals(0, pool.stats().discarded());
         }
     }
 }

@@ -7,12 +7,14 @@ import static dev.thaw.invoker.kvm.KvmStructs.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.thaw.invoker.abi.Abi;
 import dev.thaw.invoker.kvm.GuestMemory;
 import dev.thaw.invoker.kvm.Kvm;
 import dev.thaw.invoker.kvm.Mapping;
 import dev.thaw.invoker.kvm.Vcpu;
 import dev.thaw.invoker.kvm.Vm;
 import dev.thaw.invoker.machine.EntryState;
+import dev.thaw.invoker.snapshot.RecvPlacement;
 import dev.thaw.invoker.snapshot.SnapshotFormat;
 import dev.thaw.invoker.snapshot.SnapshotState;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Boots a guest image to its snapshot point (its first recv hypercall) and saves it: guest
@@ -28,7 +31,6 @@ import java.time.Duration;
  * {@code out}, so that a resumed guest continues as if the hypercall had returned.
  */
 final class Booter {
-    private static final byte OUT_DX_EAX = (byte) 0xef;
     private static final long BOOT_OUTPUT_LIMIT = 64 * 1024;
 
     private Booter() {}
@@ -57,7 +59,7 @@ final class Booter {
                 long t1 = System.nanoTime();
                 Output output = new Output(BOOT_OUTPUT_LIMIT);
                 long deadline = t1 + timeout.toNanos();
-                GuestRun run = new GuestRun(vcpu, memory, deadline, output);
+                GuestRun run = new GuestRun(vcpu, memory, deadline, output, slot);
                 slot.arm(deadline);
                 GuestRun.Stop stop;
                 try {
@@ -71,6 +73,10 @@ final class Booter {
                 }
                 vcpu.getRegs(regs);
                 vcpu.getSregs(sregs);
+                Optional<String> refusal = RecvPlacement.refusal(memory, sregs, waiting.recv());
+                if (refusal.isPresent()) {
+                    throw new BootException(refusal.get());
+                }
                 vcpu.getFpu(fpu);
                 regs.set(JAVA_LONG, offset(KVM_REGS, "rip"), pastHypercall(memory, regs.get(JAVA_LONG, offset(KVM_REGS, "rip"))));
                 SnapshotState state = new SnapshotState(image.memorySize(), waiting.recv().args(),
@@ -91,10 +97,10 @@ final class Booter {
      * it on the next entry; PVM emulates the instruction and has already moved past it.
      */
     private static long pastHypercall(GuestMemory memory, long rip) throws GuestMemory.OutOfRangeException, BootException {
-        if (memory.readByte(rip) == OUT_DX_EAX) {
+        if (memory.readByte(rip) == Abi.OUT_DX_EAX) {
             return rip + 1;
         }
-        if (memory.readByte(rip - 1) == OUT_DX_EAX) {
+        if (memory.readByte(rip - 1) == Abi.OUT_DX_EAX) {
             return rip;
         }
         throw new BootException("guest stopped in a recv hypercall that is not a one-byte out near 0x"
@@ -112,6 +118,7 @@ final class Booter {
             case GuestRun.Stop.OutputLimit o -> "the function wrote more than " + BOOT_OUTPUT_LIMIT
                     + " bytes while initialising";
             case GuestRun.Stop.Waiting w -> throw new AssertionError();
+            case GuestRun.Stop.Preempted p -> throw new AssertionError("the boot thread has no other work to yield to");
         };
         String stderr = new String(output.stderr(), StandardCharsets.UTF_8).strip();
         return stderr.isEmpty() ? reason : reason + "; stderr: " + tail(stderr);

@@ -7,18 +7,16 @@ package dev.thaw.invoker;
  */
 public final class DedicatedShell implements AutoCloseable {
     private final Engine engine;
-    private final Sandbox sandbox;
+    private final ShellPool pool;
     private final Thread owner = Thread.currentThread();
-    private final Watchdog.Slot slot;
-    private final Invocation invocation;
+    private final VcpuThread vcpu;
     private Shell shell;
     private long lastResetNanos;
 
-    DedicatedShell(Engine engine, Sandbox sandbox) {
+    DedicatedShell(Engine engine, ShellPool pool) {
         this.engine = engine;
-        this.sandbox = sandbox;
-        this.slot = engine.watchdog().register();
-        this.invocation = new Invocation(slot, engine.tscKhz());
+        this.pool = pool;
+        this.vcpu = new VcpuThread(engine.watchdog(), engine.tscKhz(), () -> 0);
     }
 
     /** Invokes on this thread's warm shell (created on first use), then resets it. */
@@ -39,9 +37,11 @@ public final class DedicatedShell implements AutoCloseable {
         checkThread();
         long submitted = System.nanoTime();
         Shell fresh = newShell();
-        Result r = invocation.run(fresh, input, limits, submitted);
-        engine.closeLater(fresh);
-        return r;
+        try {
+            return vcpu.runToEnd(fresh, input, limits, submitted);
+        } finally {
+            engine.closeLater(fresh);
+        }
     }
 
     /** How long resetting the shell took after the last {@link #invoke}. */
@@ -50,20 +50,20 @@ public final class DedicatedShell implements AutoCloseable {
     }
 
     private Shell newShell() {
-        sandbox.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask());
+        pool.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), pool.snapshot(), vcpu.slot().runMask());
     }
 
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {
         Result r;
         try {
-            r = invocation.run(s, input, limits, System.nanoTime());
+            r = vcpu.runToEnd(s, input, limits, System.nanoTime());
         } catch (RuntimeException e) {
             engine.closeLater(s);
             throw e;
         }
         if (s.broken()) {
-            sandbox.stats().discarded.incrementAndGet();
+            pool.stats().discarded.incrementAndGet();
             engine.closeLater(s);
         } else {
             long t = System.nanoTime();
@@ -86,6 +86,6 @@ public final class DedicatedShell implements AutoCloseable {
             shell.close();
             shell = null;
         }
-        slot.close();
+        vcpu.close();
     }
 }

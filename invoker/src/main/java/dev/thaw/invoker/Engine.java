@@ -16,28 +16,36 @@ import java.util.concurrent.Future;
 
 /**
  * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
- * timeouts, and a thread that closes discarded VMs off the invocation path.
+ * deadlines and time slices, and a thread that closes discarded VMs off the invocation path.
  */
 public final class Engine implements AutoCloseable {
+    /**
+     * Invocations one runner accepts waiting, by default: at tens of microseconds for a small
+     * function this is milliseconds of work; beyond it a caller is better told to come back.
+     */
+    public static final int DEFAULT_QUEUE_CAPACITY = 256;
+
     private final Kvm kvm;
     private final long tscKhz;
     private final Watchdog watchdog = new Watchdog();
     private final Runner[] runners;
+    private final int queueCapacity;
     private final ExecutorService closer = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-closer").daemon().unstarted(r));
     private final ExecutorService booter = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-boot").daemon().unstarted(r));
-    private final Set<Sandbox> sandboxes = ConcurrentHashMap.newKeySet();
+    private final Set<ShellPool> pools = ConcurrentHashMap.newKeySet();
     private Watchdog.Slot bootSlot; // boot thread only
 
-    private Engine(int runnerCount) {
+    private Engine(int runnerCount, int queueCapacity) {
         this.kvm = Kvm.open();
         try (Vm vm = kvm.createVm(); Vcpu vcpu = vm.createVcpu(0)) {
             this.tscKhz = vcpu.tscKhz();
         }
+        this.queueCapacity = queueCapacity;
         this.runners = new Runner[runnerCount];
         for (int i = 0; i < runnerCount; i++) {
-            runners[i] = new Runner(this, i);
+            runners[i] = new Runner(this, i, queueCapacity);
         }
     }
 
@@ -47,21 +55,33 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine start(int runners) {
-        if (runners < 1) {
-            throw new IllegalArgumentException("runners must be at least 1");
-        }
-        return new Engine(runners);
+        return start(runners, DEFAULT_QUEUE_CAPACITY);
     }
 
-    /** Loads a snapshot and returns its sandbox, keeping up to 2 idle shells per runner. */
-    public Sandbox open(Path snapshotDir) throws SnapshotException {
+    /**
+     * Starts an engine with {@code runners} runner threads, each accepting up to
+     * {@code queueCapacity} invocations waiting to start; beyond that, {@link ShellPool#submit}
+     * throws {@link EngineBusyException}.
+     */
+    public static Engine start(int runners, int queueCapacity) {
+        if (runners < 1) {
+            throw new IllegalArgumentException("runners must be at least 1: " + runners);
+        }
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be at least 1: " + queueCapacity);
+        }
+        return new Engine(runners, queueCapacity);
+    }
+
+    /** Loads a snapshot and returns its pool, keeping up to 2 idle shells per runner. */
+    public ShellPool open(Path snapshotDir) throws SnapshotException {
         return open(snapshotDir, 2);
     }
 
-    public Sandbox open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
-        Sandbox sandbox = new Sandbox(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
-        sandboxes.add(sandbox);
-        return sandbox;
+    public ShellPool open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
+        ShellPool pool = new ShellPool(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
+        pools.add(pool);
+        return pool;
     }
 
     /**
@@ -97,6 +117,11 @@ public final class Engine implements AutoCloseable {
         return runners.length;
     }
 
+    /** Invocations each runner accepts waiting to start. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
     Kvm kvm() {
         return kvm;
     }
@@ -113,12 +138,30 @@ public final class Engine implements AutoCloseable {
         return runners[index];
     }
 
-    /** The least loaded runner; among equals, one that holds an idle shell of the sandbox. */
-    Runner pickRunner(Sandbox sandbox) {
+    /**
+     * Queues an invocation on the least loaded runner (among equals, one that holds an idle
+     * shell of the pool), or on any other with room when that one's queue is full.
+     */
+    void admit(ShellPool pool, Runner.Task.Invoke task) {
+        Runner best = pickRunner(pool);
+        if (best.offer(task)) {
+            return;
+        }
+        for (Runner r : runners) {
+            if (r != best && r.offer(task)) {
+                return;
+            }
+        }
+        throw new EngineBusyException("the engine is busy: " + (runners.length == 1 ? "its runner has "
+                : "each of its " + runners.length + " runners has ") + queueCapacity + " invocations waiting; try again later");
+    }
+
+    /** The least loaded runner; among equals, one that holds an idle shell of the pool. */
+    private Runner pickRunner(ShellPool pool) {
         Runner best = runners[0];
         int bestScore = Integer.MAX_VALUE;
         for (Runner r : runners) {
-            int score = r.load() * 2 + (sandbox.idleOn(r.index()) > 0 ? 0 : 1);
+            int score = r.load() * 2 + (pool.idleOn(r.index()) > 0 ? 0 : 1);
             if (score < bestScore) {
                 best = r;
                 bestScore = score;
@@ -131,13 +174,13 @@ public final class Engine implements AutoCloseable {
         closer.execute(shell::close);
     }
 
-    void forget(Sandbox sandbox) {
-        sandboxes.remove(sandbox);
+    void forget(ShellPool pool) {
+        pools.remove(pool);
     }
 
     @Override
     public void close() {
-        for (Sandbox s : sandboxes.toArray(Sandbox[]::new)) {
+        for (ShellPool s : pools.toArray(ShellPool[]::new)) {
             s.close();
         }
         for (Runner r : runners) {

@@ -19,7 +19,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Runs a vCPU until its guest stops: it waits for a request, exits, crashes, breaks the ABI,
- * writes too much or runs out of time. Output flushes and FS-base changes are handled on the
+ * writes too much, runs out of time, or is preempted at the end of its time slice (then
+ * {@link #run()} continues it later). Output flushes and FS-base changes are handled on the
  * way. Used both to boot a guest to its snapshot point and to run an invocation.
  */
 final class GuestRun {
@@ -36,23 +37,31 @@ final class GuestRun {
         record TimedOut() implements Stop {}
 
         record OutputLimit() implements Stop {}
+
+        /** Its time slice ended while other work waits: the guest is intact, to be run on later. */
+        record Preempted() implements Stop {}
     }
 
     private static final long CANONICAL_LIMIT = 1L << 47;
-    /** Unmapped bytes below the stack (see the snapshotter's GuestLayout). */
-    static final long STACK_GUARD = 64 * 1024;
+    /** What a process's exit status and a Linux signal number can be; callers show them as such. */
+    private static final int MAX_STATUS = 255;
+    private static final int MAX_SIGNAL = 64;
+    private static final long RFLAGS_TF = 1 << 8;
 
     private final Vcpu vcpu;
     private final GuestMemory memory;
     private final long deadline;
     private final Output output;
+    private final Watchdog.Slot slot;
     private int exits;
 
-    GuestRun(Vcpu vcpu, GuestMemory memory, long deadlineNanos, Output output) {
+    /** {@code slot} is the running thread's, armed by the caller; it says when to yield. */
+    GuestRun(Vcpu vcpu, GuestMemory memory, long deadlineNanos, Output output, Watchdog.Slot slot) {
         this.vcpu = vcpu;
         this.memory = memory;
         this.deadline = deadlineNanos;
         this.output = output;
+        this.slot = slot;
     }
 
     int exits() {
@@ -77,9 +86,14 @@ final class GuestRun {
                 }
                 case VmExit.Interrupted i -> {
                     VcpuKick.drain();
-                    if (System.nanoTime() - deadline >= 0) {
+                    long now = System.nanoTime();
+                    if (now - deadline >= 0) {
                         return new Stop.TimedOut();
                     }
+                    if (slot.sliceOver(now)) {
+                        return new Stop.Preempted();
+                    }
+                    // else a late kick meant for an earlier run: carry on
                 }
                 case VmExit.Shutdown s -> {
                     return new Stop.Crashed(describeFault());
@@ -119,7 +133,18 @@ final class GuestRun {
                 }
                 case Hypercall.Exit exit -> {
                     OutputRecords.read(memory, exit.buf(), exit.len(), output);
-                    return output.exceeded() ? new Stop.OutputLimit() : new Stop.Exited(exit.status(), exit.signal());
+                    if (output.exceeded()) {
+                        return new Stop.OutputLimit();
+                    }
+                    if (exit.status() < 0 || exit.status() > MAX_STATUS) {
+                        return new Stop.Violated("exit hypercall with status " + exit.status()
+                                + "; an exit status is 0 to " + MAX_STATUS);
+                    }
+                    if (exit.signal() < 0 || exit.signal() > MAX_SIGNAL) {
+                        return new Stop.Violated("exit hypercall with signal " + exit.signal()
+                                + "; a signal is 1 to " + MAX_SIGNAL + ", or 0 for none");
+                    }
+                    return new Stop.Exited(exit.status(), exit.signal());
                 }
                 case Hypercall.SetFs setFs -> {
                     if (setFs.base() < 0 || setFs.base() >= CANONICAL_LIMIT) {
@@ -161,6 +186,10 @@ final class GuestRun {
             if (cr2 != EntryState.CR2_SENTINEL) {
                 return where + ": page fault at address 0x" + Long.toHexString(cr2) + " (" + explainAddress(cr2, rsp) + ")";
             }
+            if ((regs.get(JAVA_LONG, offset(KVM_REGS, "rflags")) & RFLAGS_TF) != 0) {
+                // a trap: RIP is already past the instruction that ran with the flag set
+                return where + ": a single-step trap (RFLAGS.TF is set): the instruction before it ran under single-stepping";
+            }
             return where + ": " + instructionHint(rip);
         }
     }
@@ -192,7 +221,7 @@ final class GuestRun {
         }
         try { // the stack's lower end, from the boot information (a hint only: the guest could change it)
             long stackLow = memory.readLong(Abi.BOOT_INFO_ADDR + offset(Abi.BOOT_INFO, "stack_low"));
-            if (address < stackLow && (stackLow - address <= STACK_GUARD || rsp < stackLow)) {
+            if (address < stackLow && (stackLow - address <= Abi.STACK_GUARD || rsp < stackLow)) {
                 return "stack overflow";
             }
         } catch (GuestMemory.OutOfRangeException e) {
@@ -211,11 +240,19 @@ final class GuestRun {
             if (b0 == 0xf4) {
                 return "hlt, a privileged instruction (a crash in libc, or stack protector)";
             }
-            if (b0 == 0xcc) {
-                return "int3 breakpoint";
-            }
             if (b0 == 0x0f && (b1 == 0x05 || b1 == 0x34)) {
                 return "a system call instruction at 0x" + Long.toHexString(rip) + "; Thaw functions must be built with thaw-cc";
+            }
+            if (b0 == 0xcd && b1 == 0x80) {
+                return "a 32-bit Linux system call (int $0x80) at 0x" + Long.toHexString(rip)
+                        + "; Thaw functions must be built with thaw-cc";
+            }
+            // Breakpoints are traps: RIP is already past them when the guest stops.
+            if ((memory.readByte(rip - 1) & 0xff) == 0xcc) {
+                return "an int3 breakpoint at 0x" + Long.toHexString(rip - 1);
+            }
+            if ((memory.readByte(rip - 2) & 0xff) == 0xcd && memory.readByte(rip - 1) == 3) {
+                return "an int3 breakpoint (int $3) at 0x" + Long.toHexString(rip - 2);
             }
             return "general protection fault or invalid instruction (opcode 0x" + Integer.toHexString(b0) + ")";
         } catch (GuestMemory.OutOfRangeException e) {

@@ -10,8 +10,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** What one guest run wrote to stdout, stderr and its log, up to a byte limit over all three. */
+/**
+ * What one guest run wrote to stdout, stderr and its log, up to a byte limit over all three.
+ *
+ * <p>Every record counts with its header, so a flood of empty records (an empty
+ * {@code thaw_log("")} in a loop) reaches the limit like any other output. Log lines are
+ * also capped in number and length ({@link #MAX_LOG_LINES}, {@link #MAX_LOG_LINE_BYTES}):
+ * the rest are dropped and a last line says how many. Buffers grow with what was written,
+ * never past the limit.
+ */
 final class Output implements OutputRecords.Sink {
+    /** Log lines kept per invocation: enough to debug, few enough to store and show. */
+    static final int MAX_LOG_LINES = 1000;
+    /** Bytes kept of one log line. */
+    static final int MAX_LOG_LINE_BYTES = 4096;
+    private static final long HEADER = Abi.RECORD.byteSize();
+
     private final long limit;
     private long total;
     private boolean exceeded;
@@ -20,6 +34,7 @@ final class Output implements OutputRecords.Sink {
     private byte[] stderr = new byte[0];
     private int stderrLength;
     private final List<String> logs = new ArrayList<>();
+    private long droppedLogLines;
 
     Output(long limit) {
         this.limit = limit;
@@ -28,11 +43,11 @@ final class Output implements OutputRecords.Sink {
     @Override
     public void accept(int stream, MemorySegment bytes) {
         long n = bytes.byteSize();
-        if (exceeded || n > limit - total) {
+        if (exceeded || n + HEADER > limit - total) {
             exceeded = true;
             return;
         }
-        total += n;
+        total += n + HEADER;
         switch (stream) {
             case Abi.STREAM_STDOUT -> {
                 stdout = ensure(stdout, stdoutLength, n);
@@ -44,15 +59,34 @@ final class Output implements OutputRecords.Sink {
                 MemorySegment.copy(bytes, JAVA_BYTE, 0, stderr, stderrLength, (int) n);
                 stderrLength += (int) n;
             }
-            default -> logs.add(new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+            default -> log(bytes);
         }
     }
 
-    private static byte[] ensure(byte[] buffer, int length, long more) {
-        if (length + more <= buffer.length) {
+    private void log(MemorySegment bytes) {
+        if (logs.size() == MAX_LOG_LINES) {
+            droppedLogLines++;
+            return;
+        }
+        if (bytes.byteSize() <= MAX_LOG_LINE_BYTES) {
+            logs.add(new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+            return;
+        }
+        int cut = MAX_LOG_LINE_BYTES;
+        while (cut > 0 && (bytes.get(JAVA_BYTE, cut) & 0xc0) == 0x80) {
+            cut--; // not inside a UTF-8 sequence
+        }
+        logs.add(new String(bytes.asSlice(0, cut).toArray(JAVA_BYTE), StandardCharsets.UTF_8)
+                + " [thaw: " + (bytes.byteSize() - cut) + " more bytes of this line dropped]");
+    }
+
+    /** Room for {@code more} bytes after {@code length}: doubling, but never beyond the limit. */
+    private byte[] ensure(byte[] buffer, int length, long more) {
+        long needed = length + more;
+        if (needed <= buffer.length) {
             return buffer;
         }
-        return Arrays.copyOf(buffer, (int) Math.max(length + more, Math.min((long) buffer.length * 2, Integer.MAX_VALUE - 8)));
+        return Arrays.copyOf(buffer, (int) Math.min(Math.max(needed, 2L * buffer.length), limit));
     }
 
     boolean exceeded() {
@@ -60,14 +94,20 @@ final class Output implements OutputRecords.Sink {
     }
 
     byte[] stdout() {
-        return Arrays.copyOf(stdout, stdoutLength);
+        return stdoutLength == stdout.length ? stdout : Arrays.copyOf(stdout, stdoutLength);
     }
 
     byte[] stderr() {
-        return Arrays.copyOf(stderr, stderrLength);
+        return stderrLength == stderr.length ? stderr : Arrays.copyOf(stderr, stderrLength);
     }
 
     List<String> logs() {
-        return List.copyOf(logs);
+        if (droppedLogLines == 0) {
+            return List.copyOf(logs);
+        }
+        List<String> all = new ArrayList<>(logs);
+        all.add("[thaw: " + droppedLogLines + " more log lines dropped; at most " + MAX_LOG_LINES
+                + " are kept per invocation]");
+        return List.copyOf(all);
     }
 }

@@ -2,6 +2,7 @@ package dev.thaw.invoker;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -12,34 +13,78 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A platform thread that runs vCPUs, with its own warm shells. KVM ties a vCPU to the thread
  * that last ran it (switching costs a synchronize_rcu()), so a shell never leaves its runner:
  * invocations come to the runner, not the other way round.
+ *
+ * <p>Scheduling. Invocations are admitted into a bounded queue ({@link #offer}) and started in
+ * the order they arrived. While other work waits, a guest runs for at most one time slice
+ * ({@link #QUANTUM_NANOS}): the watchdog kicks it out of KVM_RUN, and the runner parks the
+ * invocation (its shell, run, output and deadline) and takes the next task. Parked invocations
+ * run on, in turn, when nothing new is queued, or ahead of new work once one has waited
+ * {@link #MAX_PARKED_NANOS}. A vCPU never changes threads: a parked invocation resumes on its
+ * runner. A guest alone on its runner is never interrupted. Every invocation keeps the deadline
+ * it was admitted with: still queued or parked when it passes, it ends as TIMEOUT without
+ * running again.
+ *
+ * <p>Every task runs under a catch of everything: an invocation that fails on the host, even
+ * with an Error such as OutOfMemoryError, fails alone; its shell is discarded and the runner
+ * serves on.
  */
 final class Runner {
     /** Work for a runner, executed on its thread. */
     sealed interface Task {
-        record Invoke(Sandbox sandbox, byte[] input, Limits limits, long submitted, CompletableFuture<Result> result)
-                implements Task {}
+        /** {@code submitted} and {@code deadline} are System.nanoTime() values. */
+        record Invoke(ShellPool pool, byte[] input, Limits limits, long submitted, long deadline,
+                      CompletableFuture<Result> result) implements Task {}
 
-        record Prewarm(Sandbox sandbox, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
+        record Prewarm(ShellPool pool, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
 
-        record Evict(Sandbox sandbox, CountDownLatch done) implements Task {}
+        record Evict(ShellPool pool, CountDownLatch done) implements Task {}
 
         record Stop() implements Task {}
     }
 
+    /**
+     * The longest a guest keeps its runner while other work waits. Short enough that a short
+     * invocation behind CPU-bound ones waits at most a few of these; long enough that the kick,
+     * exit and re-entry (~50 us on this PVM host) cost about 1% of a busy runner.
+     */
+    static final long QUANTUM_NANOS = 5_000_000;
+    /** How long a parked invocation may be passed over by newer work before it runs again. */
+    static final long MAX_PARKED_NANOS = 50_000_000;
     private static final long SPIN_NANOS = 20_000;
+    private static final System.Logger LOG = System.getLogger(Runner.class.getName());
+
+    /** An invocation whose guest was preempted: everything needed to run it on. */
+    private static final class Parked {
+        final Task.Invoke task;
+        final Shell shell;
+        final Invocation invocation;
+        long since;
+
+        Parked(Task.Invoke task, Shell shell, Invocation invocation) {
+            this.task = task;
+            this.shell = shell;
+            this.invocation = invocation;
+        }
+    }
 
     private final Engine engine;
     private final int index;
+    private final int capacity;
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-    private final AtomicInteger load = new AtomicInteger();
-    private final Map<Sandbox, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
+    private final AtomicInteger queued = new AtomicInteger(); // admitted invocations not started yet
+    private final AtomicInteger load = new AtomicInteger(); // admitted invocations not finished yet
+    private final Map<ShellPool, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>(); // runner thread only
+    private volatile int parkedCount;
+    private volatile boolean stopped;
+    private volatile Watchdog.Slot slot;
     private final Thread thread;
-    private Watchdog.Slot slot;
-    private Invocation invocation;
+    private VcpuThread vcpu;
 
-    Runner(Engine engine, int index) {
+    Runner(Engine engine, int index, int capacity) {
         this.engine = engine;
         this.index = index;
+        this.capacity = capacity;
         this.thread = Thread.ofPlatform().name("thaw-runner-" + index).daemon().start(this::loop);
     }
 
@@ -47,16 +92,50 @@ final class Runner {
         return index;
     }
 
-    /** Queued plus running invocations. */
+    /** Admitted invocations not finished yet: queued, running and parked. */
     int load() {
         return load.get();
     }
 
-    void submit(Task task) {
-        if (task instanceof Task.Invoke) {
-            load.incrementAndGet();
+    /** Queues an invocation unless {@code capacity} invocations wait already; returns whether it did. */
+    boolean offer(Task.Invoke task) {
+        int q;
+        do {
+            q = queued.get();
+            if (q >= capacity) {
+                return false;
+            }
+        } while (!queued.compareAndSet(q, q + 1));
+        load.incrementAndGet();
+        try {
+            enqueue(task);
+        } catch (IllegalStateException e) {
+            queued.decrementAndGet();
+            load.decrementAndGet();
+            throw e;
         }
+        return true;
+    }
+
+    /** Queues a task that is not an invocation (prewarm, evict, stop); these are not bounded. */
+    void submit(Task task) {
+        enqueue(task);
+    }
+
+    private void enqueue(Task task) {
         queue.add(task);
+        if (stopped && queue.remove(task)) { // the runner has drained its queue for the last time
+            throw new IllegalStateException("the engine is closed");
+        }
+        Watchdog.Slot s = slot;
+        if (s != null) {
+            s.workArrived();
+        }
+    }
+
+    /** Tasks that wait for this runner while its guest runs: what makes the guest yield. */
+    private int waitingWork() {
+        return queue.size() + parkedCount;
     }
 
     void join() throws InterruptedException {
@@ -64,47 +143,41 @@ final class Runner {
     }
 
     private void loop() {
-        slot = engine.watchdog().register();
-        invocation = new Invocation(slot, engine.tscKhz());
+        vcpu = new VcpuThread(engine.watchdog(), engine.tscKhz(), this::waitingWork);
+        slot = vcpu.slot();
         try {
             while (true) {
                 Task task = next();
-                if (task == null) {
-                    if (replenish()) {
-                        continue;
-                    }
-                    task = queue.take();
-                }
-                switch (task) {
-                    case Task.Invoke invoke -> {
-                        try {
-                            invoke(invoke);
-                        } finally {
-                            load.decrementAndGet();
-                        }
-                    }
-                    case Task.Prewarm prewarm -> prewarm(prewarm);
-                    case Task.Evict evict -> evict(evict.sandbox(), evict.done());
-                    case Task.Stop stop -> {
-                        for (Sandbox s : idle.keySet().toArray(Sandbox[]::new)) {
-                            evict(s, null);
-                        }
+                try {
+                    if (task == null) {
+                        resume(takeParked());
+                    } else if (task instanceof Task.Stop) {
+                        stop();
                         return;
+                    } else {
+                        execute(task);
                     }
+                } catch (Throwable t) { // the tasks catch their own; this keeps the runner alive regardless
+                    LOG.log(System.Logger.Level.ERROR, "runner " + index + " failed between tasks", t);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            slot.close();
+            vcpu.close();
         }
     }
 
     /**
-     * The next task, waiting up to ~20 us for one before giving up: under load the next
-     * request usually arrives within that, and finding it spinning costs no futex wake-up.
+     * The next task, or null to resume the parked invocation that has waited longest. With
+     * nothing to do, waits ~20 us spinning (under load the next request usually comes within
+     * that, and finding it costs no futex wake-up), then replenishes idle shells, then blocks.
      */
-    private Task next() {
+    private Task next() throws InterruptedException {
+        Parked oldest = parked.peekFirst();
+        if (oldest != null) {
+            return System.nanoTime() - oldest.since >= MAX_PARKED_NANOS ? null : queue.poll();
+        }
         long until = System.nanoTime() + SPIN_NANOS;
         do {
             Task task = queue.poll();
@@ -113,79 +186,158 @@ final class Runner {
             }
             Thread.onSpinWait();
         } while (System.nanoTime() - until < 0);
-        return null;
-    }
-
-    private void invoke(Task.Invoke task) {
-        Sandbox sandbox = task.sandbox();
-        if (sandbox.closed()) { // its snapshot may be unmapped already; tasks run in order, so this is enough
-            task.result().completeExceptionally(new IllegalStateException("sandbox " + sandbox.snapshot().directory()
-                    + " was closed before the invocation ran"));
-            return;
-        }
-        Shell shell;
-        try {
-            shell = takeShell(sandbox);
-        } catch (RuntimeException e) {
-            task.result().completeExceptionally(e);
-            return;
-        }
-        try {
-            Result result = invocation.run(shell, task.input(), task.limits(), task.submitted());
-            if (shell.broken()) {
-                sandbox.stats().discarded.incrementAndGet();
+        while (replenish()) {
+            Task task = queue.poll();
+            if (task != null) {
+                return task;
             }
-            task.result().complete(result);
-        } catch (RuntimeException e) {
-            sandbox.stats().discarded.incrementAndGet();
-            task.result().completeExceptionally(e);
         }
-        if (shell.broken()) {
-            engine.closeLater(shell);
-        } else {
-            shell.reset();
-            giveBack(sandbox, shell);
+        return queue.take();
+    }
+
+    private void execute(Task task) {
+        switch (task) {
+            case Task.Invoke invoke -> start(invoke);
+            case Task.Prewarm prewarm -> prewarm(prewarm);
+            case Task.Evict evict -> evict(evict.pool(), evict.done());
+            case Task.Stop stop -> throw new AssertionError("handled by the loop");
         }
     }
 
-    private Shell takeShell(Sandbox sandbox) {
-        ArrayDeque<Shell> shells = idle.get(sandbox);
+    private void start(Task.Invoke task) {
+        queued.decrementAndGet();
+        Shell shell = null;
+        try {
+            ShellPool pool = task.pool();
+            if (pool.closed()) { // its snapshot may be unmapped already; the evict came first
+                fail(task, null, new IllegalStateException("the shell pool of snapshot " + pool.snapshot().directory()
+                        + " was closed before the invocation ran"));
+                return;
+            }
+            if (System.nanoTime() - task.deadline() >= 0) {
+                complete(task, Outcomes.timedOutBeforeStart(task.limits(), task.deadline() - task.submitted(),
+                        task.submitted()));
+                return;
+            }
+            long capacity = pool.snapshot().recv().cap();
+            if (task.input().length > capacity) {
+                complete(task, Outcomes.inputTooLarge(task.input().length, capacity, task.submitted()));
+                return;
+            }
+            shell = takeShell(pool);
+            Invocation invocation = Invocation.start(shell, task.input(), task.limits(), task.submitted(),
+                    task.deadline(), vcpu);
+            slice(new Parked(task, shell, invocation));
+        } catch (Throwable t) {
+            fail(task, shell, t);
+        }
+    }
+
+    private Parked takeParked() {
+        Parked p = parked.pollFirst();
+        parkedCount = parked.size();
+        return p;
+    }
+
+    private void resume(Parked p) {
+        try {
+            if (p.task.pool().closed()) {
+                fail(p.task, p.shell, new IllegalStateException("the shell pool of snapshot " + p.task.pool().snapshot().directory()
+                        + " was closed while the invocation ran"));
+            } else if (System.nanoTime() - p.invocation.deadline() >= 0) {
+                finish(p, p.invocation.timedOut());
+            } else {
+                slice(p);
+            }
+        } catch (Throwable t) {
+            fail(p.task, p.shell, t);
+        }
+    }
+
+    /** Runs the guest for one time slice; it then either finished or is parked. */
+    private void slice(Parked p) {
+        GuestRun.Stop stop = p.invocation.runSlice(System.nanoTime() + QUANTUM_NANOS);
+        if (stop instanceof GuestRun.Stop.Preempted) {
+            p.since = System.nanoTime();
+            parked.addLast(p);
+            parkedCount = parked.size();
+            return;
+        }
+        finish(p, p.invocation.finish(stop));
+    }
+
+    private void finish(Parked p, Result result) {
+        ShellPool pool = p.task.pool();
+        if (p.shell.broken()) {
+            pool.stats().discarded.incrementAndGet();
+        }
+        complete(p.task, result);
+        if (p.shell.broken()) {
+            engine.closeLater(p.shell);
+        } else {
+            p.shell.reset();
+            giveBack(pool, p.shell);
+        }
+    }
+
+    private void complete(Task.Invoke task, Result result) {
+        load.decrementAndGet();
+        task.result().complete(result);
+    }
+
+    /**
+     * The invocation failed on the host: its caller gets the exception (an Error wrapped with
+     * a sentence), its shell, if it had one, is discarded.
+     */
+    private void fail(Task.Invoke task, Shell shell, Throwable t) {
+        load.decrementAndGet();
+        if (shell != null) {
+            shell.markBroken();
+            task.pool().stats().discarded.incrementAndGet();
+            engine.closeLater(shell);
+        }
+        task.result().completeExceptionally(t instanceof RuntimeException ? t
+                : new IllegalStateException("the invocation failed on the host (" + t + "); its VM was discarded", t));
+    }
+
+    private Shell takeShell(ShellPool pool) {
+        ArrayDeque<Shell> shells = idle.get(pool);
         Shell shell = shells == null ? null : shells.pollFirst();
         if (shell != null) {
-            sandbox.idleChanged(index, -1);
+            pool.idleChanged(index, -1);
             return shell;
         }
-        sandbox.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask());
+        pool.stats().created.incrementAndGet();
+        return Shell.create(engine.kvm(), pool.snapshot(), slot.runMask());
     }
 
-    private void giveBack(Sandbox sandbox, Shell shell) {
-        if (sandbox.closed()) {
+    private void giveBack(ShellPool pool, Shell shell) {
+        if (pool.closed()) {
             engine.closeLater(shell);
             return;
         }
-        ArrayDeque<Shell> shells = idle.computeIfAbsent(sandbox, s -> new ArrayDeque<>());
-        if (shells.size() >= sandbox.maxIdlePerRunner()) {
+        ArrayDeque<Shell> shells = idle.computeIfAbsent(pool, s -> new ArrayDeque<>());
+        if (shells.size() >= pool.maxIdlePerRunner()) {
             engine.closeLater(shell);
             return;
         }
         shells.addFirst(shell); // most recently used first: its pages are the warmest
-        sandbox.idleChanged(index, +1);
+        pool.idleChanged(index, +1);
     }
 
     /**
-     * With nothing queued, creates one shell for a sandbox this runner serves that has fewer
+     * With nothing queued, creates one shell for a pool this runner serves that has fewer
      * idle shells here than it wants (after a crash discarded one, say). Returns whether it did.
      */
     private boolean replenish() {
-        for (Map.Entry<Sandbox, ArrayDeque<Shell>> e : idle.entrySet()) {
-            Sandbox sandbox = e.getKey();
-            if (!sandbox.closed() && e.getValue().size() < sandbox.minIdlePerRunner()) {
+        for (Map.Entry<ShellPool, ArrayDeque<Shell>> e : idle.entrySet()) {
+            ShellPool pool = e.getKey();
+            if (!pool.closed() && e.getValue().size() < pool.minIdlePerRunner()) {
                 try {
-                    sandbox.stats().created.incrementAndGet();
-                    giveBack(sandbox, Shell.create(engine.kvm(), sandbox.snapshot(), slot.runMask()));
+                    pool.stats().created.incrementAndGet();
+                    giveBack(pool, Shell.create(engine.kvm(), pool.snapshot(), slot.runMask()));
                     return true;
-                } catch (RuntimeException ex) {
+                } catch (Throwable t) {
                     return false; // out of memory or descriptors: serve requests, try again later
                 }
             }
@@ -194,40 +346,85 @@ final class Runner {
     }
 
     private void prewarm(Task.Prewarm task) {
-        if (task.sandbox().closed()) {
-            task.done().completeExceptionally(new IllegalStateException("sandbox closed"));
+        if (task.pool().closed()) {
+            task.done().completeExceptionally(new IllegalStateException("the shell pool is closed"));
             return;
         }
         try {
             for (int i = 0; i < task.shells(); i++) {
-                task.sandbox().stats().created.incrementAndGet();
-                Shell shell = Shell.create(engine.kvm(), task.sandbox().snapshot(), slot.runMask());
+                task.pool().stats().created.incrementAndGet();
+                Shell shell = Shell.create(engine.kvm(), task.pool().snapshot(), slot.runMask());
                 if (task.warmupInput() != null) {
-                    invocation.run(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime());
+                    try {
+                        vcpu.runToEnd(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime());
+                    } catch (Throwable t) {
+                        shell.markBroken();
+                        throw t;
+                    } finally {
+                        if (shell.broken()) {
+                            engine.closeLater(shell);
+                        }
+                    }
                     if (shell.broken()) {
-                        engine.closeLater(shell);
                         throw new IllegalStateException("warming a shell failed: the warm-up invocation did not exit");
                     }
                     shell.reset();
                 }
-                giveBack(task.sandbox(), shell);
+                giveBack(task.pool(), shell);
             }
             task.done().complete(null);
-        } catch (RuntimeException e) {
-            task.done().completeExceptionally(e);
+        } catch (Throwable t) {
+            task.done().completeExceptionally(t);
         }
     }
 
-    private void evict(Sandbox sandbox, CountDownLatch done) {
-        ArrayDeque<Shell> shells = idle.remove(sandbox);
-        if (shells != null) {
-            for (Shell s : shells) {
-                sandbox.idleChanged(index, -1);
-                s.close();
+    /** Closes this runner's shells of {@code pool}, idle or parked mid-invocation. */
+    private void evict(ShellPool pool, CountDownLatch done) {
+        try {
+            ArrayDeque<Shell> shells = idle.remove(pool);
+            if (shells != null) {
+                for (Shell s : shells) {
+                    pool.idleChanged(index, -1);
+                    s.close();
+                }
+            }
+            for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+                Parked p = it.next();
+                if (p.task.pool() == pool) {
+                    it.remove();
+                    fail(p.task, p.shell, new IllegalStateException("the shell pool of snapshot " + pool.snapshot().directory()
+                            + " was closed while the invocation ran"));
+                }
+            }
+            parkedCount = parked.size();
+        } finally {
+            if (done != null) {
+                done.countDown();
             }
         }
-        if (done != null) {
-            done.countDown();
+    }
+
+    /** The engine closes: every invocation still here fails, every shell is closed. */
+    private void stop() {
+        stopped = true;
+        IllegalStateException closed = new IllegalStateException("the engine was closed");
+        while (!parked.isEmpty()) {
+            Parked p = takeParked();
+            fail(p.task, p.shell, closed);
+        }
+        for (ShellPool s : idle.keySet().toArray(ShellPool[]::new)) {
+            evict(s, null);
+        }
+        for (Task t = queue.poll(); t != null; t = queue.poll()) {
+            switch (t) {
+                case Task.Invoke invoke -> {
+                    queued.decrementAndGet();
+                    fail(invoke, null, closed);
+                }
+                case Task.Prewarm prewarm -> prewarm.done().completeExceptionally(closed);
+                case Task.Evict evict -> evict.done().countDown();
+                case Task.Stop stop -> { }
+            }
         }
     }
 }

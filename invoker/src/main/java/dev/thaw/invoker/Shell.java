@@ -135,20 +135,21 @@ final class Shell implements AutoCloseable {
         reply.set(JAVA_LONG_UNALIGNED, 24, tscKhz);
         MemorySegment.copy(entropy, 0, reply, JAVA_BYTE, 32, 32);
         vcpu.loadOnEntry(snapshot.regs(), snapshot.sregs());
+        served++;
     }
 
-    /** Runs the guest to its next stop. */
+    /** Runs the guest to its next stop, or on from where it was preempted. */
     GuestRun.Stop run(GuestRun guestRun) {
-        served++;
         GuestRun.Stop stop = guestRun.run();
-        if (!(stop instanceof GuestRun.Stop.Exited)) {
+        if (!(stop instanceof GuestRun.Stop.Exited || stop instanceof GuestRun.Stop.Preempted)) {
             broken = true; // never reuse a guest that stopped any other way
         }
         return stop;
     }
 
-    GuestRun newRun(long deadline, Output output) {
-        return new GuestRun(vcpu, memory, deadline, output);
+    /** A run of this shell's guest by the thread that owns {@code slot}. */
+    GuestRun newRun(long deadline, Output output, Watchdog.Slot slot) {
+        return new GuestRun(vcpu, memory, deadline, output, slot);
     }
 
     /** Collects the pages the guest wrote in this invocation; returns how many. */

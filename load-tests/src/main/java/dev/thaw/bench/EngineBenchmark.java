@@ -4,7 +4,7 @@ import dev.thaw.invoker.DedicatedShell;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.snapshotter.SnapshotBuilder;
 import dev.thaw.snapshotter.SnapshotStore;
 import java.io.IOException;
@@ -56,10 +56,10 @@ public final class EngineBenchmark {
         try (Engine engine = Engine.start(1)) {
             SnapshotBuilder builder = new SnapshotBuilder(engine, new SnapshotStore(store));
             SnapshotBuilder.Built hello = builder.build(root.resolve("functions/hello"));
-            try (Sandbox sandbox = engine.open(hello.directory(), 1)) {
-                warm(sandbox);
-                api(sandbox);
-                fresh(sandbox);
+            try (ShellPool pool = engine.open(hello.directory(), 1)) {
+                warm(pool);
+                api(pool);
+                fresh(pool);
             }
             builds(builder);
             memory(engine, hello.directory());
@@ -80,14 +80,14 @@ public final class EngineBenchmark {
     }
 
     /** (a) resume + run + reset on one warm shell, on the calling thread. */
-    private void warm(Sandbox sandbox) {
+    private void warm(ShellPool pool) {
         int count = n(20_000);
         long[] cycle = new long[count];
         long[] run = new long[count];
         long[] reset = new long[count];
         long exits = 0;
         long dirty = 0;
-        try (DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (DedicatedShell shell = pool.dedicatedShell()) {
             for (int i = 0; i < n(20_000); i++) { // warm up the JIT and the shell
                 check(shell.invoke(INPUT, LIMITS));
             }
@@ -114,29 +114,29 @@ public final class EngineBenchmark {
                 figures.get("warm_exits_per_invocation"), figures.get("warm_dirty_pages_per_invocation"), count));
     }
 
-    /** (a') the same through Sandbox.invoke: a hand-off to a runner thread and back. */
-    private void api(Sandbox sandbox) {
+    /** (a') the same through ShellPool.invoke: a hand-off to a runner thread and back. */
+    private void api(ShellPool pool) {
         int count = n(20_000);
         long[] t = new long[count];
         for (int i = 0; i < count / 2; i++) {
-            check(sandbox.invoke(INPUT, LIMITS));
+            check(pool.invoke(INPUT, LIMITS));
         }
         for (int i = 0; i < count; i++) {
             long s = System.nanoTime();
-            check(sandbox.invoke(INPUT, LIMITS));
+            check(pool.invoke(INPUT, LIMITS));
             t[i] = System.nanoTime() - s;
         }
         figures.put("api_p50_us", us(percentile(t, 50)));
         figures.put("api_p99_us", us(percentile(t, 99)));
-        table.add(String.format("    via Sandbox.invoke (thread hand-off)  p50 %s us  p99 %s us", figures.get("api_p50_us"),
+        table.add(String.format("    via ShellPool.invoke (thread hand-off)  p50 %s us  p99 %s us", figures.get("api_p50_us"),
                 figures.get("api_p99_us")));
     }
 
     /** (b) snapshot to response on a brand-new VM; closing happens on another thread. */
-    private void fresh(Sandbox sandbox) {
+    private void fresh(ShellPool pool) {
         int count = n(2_000);
         long[] t = new long[count];
-        try (DedicatedShell shell = sandbox.dedicatedShell()) {
+        try (DedicatedShell shell = pool.dedicatedShell()) {
             for (int i = 0; i < count / 4; i++) {
                 check(shell.invokeFresh(INPUT, LIMITS));
             }
@@ -202,8 +202,8 @@ public final class EngineBenchmark {
             Thread.sleep(500);
             Map<String, Long> before = meminfo();
             long rssBefore = rssKib();
-            try (Sandbox sandbox = engine.open(snapshot, shells)) {
-                sandbox.prewarm(shells, INPUT);
+            try (ShellPool pool = engine.open(snapshot, shells)) {
+                pool.prewarm(shells, INPUT);
                 Thread.sleep(500);
                 Map<String, Long> after = meminfo();
                 perShell[round] = (used(after) - used(before)) / shells;

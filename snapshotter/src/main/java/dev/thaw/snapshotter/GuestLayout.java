@@ -41,7 +41,6 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
     public static final long GDT = 0x2000;
     public static final long TSS = 0x3000;
     public static final long PAGE_TABLES = 0x6000;
-    public static final long STACK_GUARD = 64 * 1024;
     public static final long STACK_SIZE = 1024 * 1024;
     /** Bytes of the stack's top page left to the stack; the I/O arena takes the rest. */
     public static final long STACK_TOP_SHARE = 2048;
@@ -56,7 +55,7 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
                     + ", inside the VMM's area below 0x" + Long.toHexString(tablesEnd) + " (link it with thaw-cc)");
         }
         long ioSize = Math.clamp(memory / 8, 1024 * 1024, 64 * 1024 * 1024);
-        long stackLow = pageUp(imageEnd) + STACK_GUARD;
+        long stackLow = pageUp(imageEnd) + Abi.STACK_GUARD;
         long stackHigh = stackLow + STACK_SIZE - PAGE + STACK_TOP_SHARE;
         long ioBase = stackHigh;
         long heapStart = pageUp(ioBase + ioSize) + PAGE;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thaw.invoker.Limits;
 import dev.thaw.protocol.FunctionName;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
  *   "runtime": "c",             // "c": compile "sources" with thaw-cc; "elf": run "binary" as is
  *   "memory_mb": 64,            // guest RAM, 8..1024 (default 64)
  *   "timeout_ms": 5000,         // per invocation (default 5000)
- *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB)
+ *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB, at most 64 MiB)
  *   "concurrency": 100,         // invocations running at once; more are refused with 429
  *   "sources": ["main.c"],      // runtime c: default all *.c files next to the manifest
  *   "cflags": ["-O2"],          // runtime c: default ["-O2"]; only the options CompilerFlags allows
@@ -120,7 +121,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
         };
         int memory = (int) number(root, "memory_mb", 64, 8, 1024);
         int timeout = (int) number(root, "timeout_ms", 5000, 1, 900_000);
-        long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, 1L << 30);
+        long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, Limits.MAX_OUTPUT_BYTES);
         int concurrency = (int) number(root, "concurrency", 100, 1, 100_000);
         List<String> sources = files(root, "sources");
         List<String> cflags = strings(root, "cflags", List.of("-O2"));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
 import java.time.Duration;
 import java.util.HashSet;
@@ -21,17 +21,17 @@ import org.junit.jupiter.api.Test;
 class GuestBehaviourTest {
     private static final Limits LIMITS = new Limits(Duration.ofSeconds(5), 32L << 20);
 
-    private static Result run(Sandbox sandbox, String input) {
-        return sandbox.invoke(input.getBytes(UTF_8), LIMITS);
+    private static Result run(ShellPool pool, String input) {
+        return pool.invoke(input.getBytes(UTF_8), LIMITS);
     }
 
     @Test
     void everyInvocationStartsFromTheSnapshotNotFromThePreviousInvocation() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/isolation")) {
-            String first = run(sandbox, "").stdoutText();
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/isolation")) {
+            String first = run(pool, "").stdoutText();
             assertTrue(first.startsWith("bss=0 data=7 heap=0 mxcsr=1f80 fcw=37f "), first);
             for (int i = 0; i < 50; i++) {
-                Result r = run(sandbox, "");
+                Result r = run(pool, "");
                 assertTrue(r.ok(), r::toString);
                 assertEquals(first, r.stdoutText(), "invocation " + i + " saw what an earlier one left behind");
             }
@@ -40,10 +40,10 @@ class GuestBehaviourTest {
 
     @Test
     void randomBytesDifferBetweenInvocationsOfOneSnapshot() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/random")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/random")) {
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < 200; i++) {
-                String hex = run(sandbox, "").stdoutText().strip();
+                String hex = run(pool, "").stdoutText().strip();
                 assertEquals(32, hex.length(), hex);
                 assertTrue(seen.add(hex), "getrandom repeated " + hex);
             }
@@ -52,11 +52,11 @@ class GuestBehaviourTest {
 
     @Test
     void theClockIsTheHostsAfterEveryResume() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/clock")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/clock")) {
             for (int i = 0; i < 3; i++) {
                 Thread.sleep(300); // the snapshot's own clock would now be stale
                 long before = System.currentTimeMillis() * 1_000_000;
-                String[] out = run(sandbox, "").stdoutText().strip().split(" ");
+                String[] out = run(pool, "").stdoutText().strip().split(" ");
                 long after = System.currentTimeMillis() * 1_000_000 + 1_000_000;
                 long guest = Long.parseLong(out[0]);
                 long slack = 50_000_000;
@@ -69,16 +69,16 @@ class GuestBehaviourTest {
 
     @Test
     void largeInputAndOutputTravelIntactThroughFlushes() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/echo")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/echo")) {
             byte[] input = new byte[6 << 20];
             new Random(7).nextBytes(input);
-            Result r = sandbox.invoke(input, LIMITS);
+            Result r = pool.invoke(input, LIMITS);
             assertTrue(r.ok(), r::toString);
             assertArrayEquals(input, r.stdout());
             assertEquals("echoed " + input.length + " bytes\n", r.stderrText());
             assertEquals(List.of("echo: " + input.length + " bytes"), r.logs());
             assertTrue(r.timings().exits() > 1, "6 MiB of output cannot fit the arena behind 6 MiB of input");
-            Result small = run(sandbox, "tiny");
+            Result small = run(pool, "tiny");
             assertEquals("tiny", small.stdoutText());
             assertEquals(1, small.timings().exits());
         }
@@ -86,35 +86,35 @@ class GuestBehaviourTest {
 
     @Test
     void aRequestLargerThanTheInputBufferIsRefusedWithoutRunning() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/echo")) {
-            Result r = sandbox.invoke(new byte[9 << 20], LIMITS);
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/echo")) {
+            Result r = pool.invoke(new byte[9 << 20], LIMITS);
             assertEquals(Result.Status.INPUT_TOO_LARGE, r.status());
             assertTrue(r.error().startsWith("request of 9437184 bytes exceeds the function's input buffer of "), r.error());
-            assertEquals("next", run(sandbox, "next").stdoutText());
+            assertEquals("next", run(pool, "next").stdoutText());
         }
     }
 
     @Test
     void argvAndEnvironmentComeFromTheManifest() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/env")) {
-            assertEquals("argv0=env GREETING=hej EMPTY=[] HOME=(unset)\n", run(sandbox, "").stdoutText());
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/env")) {
+            assertEquals("argv0=env GREETING=hej EMPTY=[] HOME=(unset)\n", run(pool, "").stdoutText());
         }
     }
 
     @Test
     void mallocCallocReallocAndMmapBehave() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/memory")) {
-            Result first = run(sandbox, "");
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/memory")) {
+            Result first = run(pool, "");
             assertTrue(first.ok() && first.stdoutText().startsWith("ok "), first + " " + first.stdoutText());
-            assertEquals(first.stdoutText(), run(sandbox, "").stdoutText());
+            assertEquals(first.stdoutText(), run(pool, "").stdoutText());
         }
     }
 
     @Test
     void aFunctionThatNeverReadsStdinIsSnapshottedAtItsFirstContactWithTheWorld() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/no-input")) {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/no-input")) {
             for (int i = 0; i < 3; i++) {
-                Result r = run(sandbox, "ignored");
+                Result r = run(pool, "ignored");
                 assertEquals(Result.Status.EXITED, r.status());
                 assertEquals(3, r.exitCode());
                 assertEquals("no input needed\n", r.stdoutText());
@@ -124,11 +124,11 @@ class GuestBehaviourTest {
 
     @Test
     void exitStatusAndAbortReachTheCaller() throws Exception {
-        try (Sandbox sandbox = TestSnapshots.open("unikernel-base/tests/hostile")) {
-            Result exit3 = run(sandbox, "exit3");
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/hostile")) {
+            Result exit3 = run(pool, "exit3");
             assertEquals(Result.Status.EXITED, exit3.status());
             assertEquals(3, exit3.exitCode());
-            Result abort = run(sandbox, "abort");
+            Result abort = run(pool, "abort");
             assertEquals(Result.Status.EXITED, abort.status());
             assertEquals(134, abort.exitCode());
             assertEquals(6, abort.signal());

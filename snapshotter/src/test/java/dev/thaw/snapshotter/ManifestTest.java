@@ -31,6 +31,7 @@ class ManifestTest {
             `{"name": "a", "memory_mb": 4}`              | memory_mb          | must be a whole number from 8 to 1024, got 4
             `{"name": "a", "memory_mb": "64"}`           | memory_mb          | must be a whole number from 8 to 1024
             `{"name": "a", "timeout_ms": 0}`             | timeout_ms         | from 1 to 900000
+            `{"name": "a", "max_output_bytes": 1073741824}` | max_output_bytes | from 1 to 67108864, got 1073741824
             `{"name": "a", "runtime": "python"}`         | runtime            | must be "c" or "elf", got "python"
             `{"name": "a", "runtime": "elf"}`            | binary             | required when runtime is "elf"
             `{"name": "a", "binary": "x.elf"}`           | binary             | only for runtime "elf"

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Limits;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.snapshot.SnapshotException;
 import dev.thaw.invoker.testing.KvmTest;
 import java.io.IOException;
@@ -114,7 +114,7 @@ class SnapshotBuildTest {
         patchState(copy, 8, new byte[] {9, 0, 0, 0});
         SnapshotException e = assertThrows(SnapshotException.class, () -> TestSnapshots.engine().open(copy));
         assertTrue(e.getMessage().contains("snapshot format version 9; this Thaw reads version 1"), e.getMessage());
-        try (Sandbox ok = TestSnapshots.engine().open(copyOfHelloAgain())) {
+        try (ShellPool ok = TestSnapshots.engine().open(copyOfHelloAgain())) {
             assertTrue(ok.invoke("x".getBytes(), Limits.DEFAULT).ok());
         }
     }
@@ -166,7 +166,7 @@ class SnapshotBuildTest {
         Files.delete(fn.resolve("main.c"));
         Files.writeString(fn.resolve("function.json"), "{\"name\": \"prebuilt\", \"runtime\": \"elf\", \"binary\": \"fn.elf\"}");
         SnapshotBuilder.Built built = TestSnapshots.builder().build(fn);
-        try (Sandbox s = TestSnapshots.engine().open(built.directory())) {
+        try (ShellPool s = TestSnapshots.engine().open(built.directory())) {
             assertEquals("prebuilt\n", s.invoke(new byte[0], Limits.DEFAULT).stdoutText());
         }
     }

@@ -2,7 +2,7 @@ package dev.thaw.snapshotter;
 
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
-import dev.thaw.invoker.Sandbox;
+import dev.thaw.invoker.ShellPool;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -44,8 +44,8 @@ public final class TestSnapshots {
         return builder().build(root().resolve(dir));
     }
 
-    /** Builds and opens a function; the caller closes the sandbox. */
-    public static Sandbox open(String dir) throws Exception {
+    /** Builds and opens a function; the caller closes the pool. */
+    public static ShellPool open(String dir) throws Exception {
         return engine().open(build(dir).directory());
     }
 

@@ -5,6 +5,7 @@ import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.route.Invokers;
 import dev.thaw.protocol.FunctionName;
 import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.InvokerBusyException;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvocationRecord;
 import dev.thaw.registry.InvocationStore;
@@ -181,6 +182,10 @@ public final class InvocationService {
         if (cause instanceof Invokers.VersionGoneException) {
             return new ApiException(404, cause.getMessage() + " (deleted)", extra, Map.of());
         }
+        if (cause instanceof InvokerBusyException) {
+            return new ApiException(503, "every runner is busy; try again (invocation " + id + ")", extra,
+                    Map.of("Retry-After", "1"));
+        }
         if (cause instanceof Invokers.NoInvokerException) {
             return new ApiException(503, "no invoker could run the function; try again (invocation " + id + ")",
                     extra, Map.of("Retry-After", "1"));
@@ -222,6 +227,11 @@ public final class InvocationService {
                 store.put(done(id, d.version(), r, true, created));
             } catch (RuntimeException e) {
                 Throwable cause = unwrap(e);
+                if (cause instanceof InvokerBusyException) { // nothing ran: wait in the queue again
+                    store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, created));
+                    requeueLater(asyncJob(id, d, input, created));
+                    return;
+                }
                 LOG.warnf("async invocation %s of %s@%d failed on the host: %s", id, name, d.version().version(), cause);
                 metrics.invocation(name, HOST_ERROR, System.nanoTime() - start);
                 store.put(hostError(id, d.version(), cause, created));

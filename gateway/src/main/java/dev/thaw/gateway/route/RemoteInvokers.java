@@ -8,6 +8,7 @@ import dev.thaw.protocol.InvocationResult;
 import dev.thaw.protocol.ResultCodec;
 import dev.thaw.protocol.BearerSecret;
 import dev.thaw.protocol.InvokerApi;
+import dev.thaw.protocol.InvokerBusyException;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvokerDirectory;
 import dev.thaw.registry.InvokerInfo;
@@ -46,9 +47,11 @@ public final class RemoteInvokers implements Invokers {
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(5);
     /**
      * How long after an invocation's deadline its invoker may still answer: the watchdog's
-     * kick, discarding the VM and sending the TIMEOUT result back take milliseconds.
+     * kick and sending the TIMEOUT result back take milliseconds; building the snapshot on an
+     * invoker that has not run the function yet (a cold start, which does not count against
+     * the function's timeout) takes up to a few seconds for a C function.
      */
-    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(1);
+    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
 
     private final InvokerDirectory directory;
     private final Router router;
@@ -129,6 +132,13 @@ public final class RemoteInvokers implements Invokers {
                         }
                         return CompletableFuture.<InvocationResult>failedFuture(new NoInvokerException(
                                 "invoker " + target.id() + " failed: " + describe(cause)));
+                    }
+                    if (response.statusCode() == 503) { // its runners' queues are full: nothing ran
+                        if (i == 0 && order.size() > 1) {
+                            return attempt(v, input, deadline, order, 1);
+                        }
+                        return CompletableFuture.<InvocationResult>failedFuture(new InvokerBusyException(
+                                "invoker " + target.id() + " is busy: " + error(response.body(), 503)));
                     }
                     if (response.statusCode() == 404) {
                         return CompletableFuture.<InvocationResult>failedFuture(new VersionGoneException(

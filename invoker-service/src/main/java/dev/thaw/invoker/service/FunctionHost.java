@@ -3,12 +3,13 @@ package dev.thaw.invoker.service;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
-import dev.thaw.invoker.Sandbox;
-import dev.thaw.invoker.Timings;
+import dev.thaw.invoker.ShellPool;
+import dev.thaw.invoker.EngineBusyException;
 import dev.thaw.protocol.BuildFailure;
 import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.Bundle;
 import dev.thaw.protocol.InvocationResult;
+import dev.thaw.protocol.InvokerBusyException;
 import dev.thaw.protocol.Sha256;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
@@ -34,14 +35,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs functions on this host: builds a deployed bundle into a snapshot here (snapshots are
- * per host, bundles travel), keeps a sandbox of warm shells per snapshot, and invokes.
+ * per host, bundles travel), keeps a pool of warm shells per snapshot, and invokes.
  * Thread-safe. Builds run on their own threads, never on the caller's.
  *
  * <p>Only the newest version of a function keeps warm shells. When a newer version is built
- * or prepared here, the older ones are retired: their sandboxes close as soon as no
+ * or prepared here, the older ones are retired: their pools close as soon as no
  * invocation uses them. An older version invoked afterwards (it stays addressable as
- * {@code name@n}) runs on a sandbox opened for it and closed again when it is idle. Snapshot
- * directories of a function that no open sandbox uses are collected after each deploy and
+ * {@code name@n}) runs on a pool opened for it and closed again when it is idle. Snapshot
+ * directories of a function that no open pool uses are collected after each deploy and
  * delete, so redeploying does not fill the disk; an old version's snapshot is rebuilt from
  * its bundle if it is called again. This process must own its snapshot directory.
  */
@@ -53,7 +54,7 @@ public final class FunctionHost implements AutoCloseable {
     private final Path workDir;
     private final ExecutorService builds = Executors.newFixedThreadPool(2,
             r -> Thread.ofPlatform().name("thaw-build").daemon().unstarted(r));
-    /** Closes retired sandboxes and collects snapshots, off every caller's thread (closing waits for the runners). */
+    /** Closes retired pools and collects snapshots, off every caller's thread (closing waits for the runners). */
     private final ExecutorService retirements = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-retire").daemon().unstarted(r));
     /** By bundle hash: versions with the same bundle share a snapshot and its shells. */
@@ -63,7 +64,9 @@ public final class FunctionHost implements AutoCloseable {
     /** One lock per function: its builds and the collection of its snapshots do not overlap. */
     private final Map<String, Object> functionLocks = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Every sandbox opened and not yet retired, including one whose preparation is finishing. */
+    /** Beyond any function's timeout (at most 15 minutes): a deadline that leaves the timeout in force. */
+    static final long BEYOND_ANY_TIMEOUT = Duration.ofHours(1).toNanos();
+    /** Every pool opened and not yet retired, including one whose preparation is finishing. */
     private final Set<Hosted> live = ConcurrentHashMap.newKeySet();
 
     /** Warm shells of a function on this host. */
@@ -71,21 +74,21 @@ public final class FunctionHost implements AutoCloseable {
 
     /**
      * One bundle's snapshot open on this host, with the invocations using it counted so that
-     * retiring it never closes a sandbox under a running invocation.
+     * retiring it never closes a pool under a running invocation.
      */
     private final class Hosted {
         final String function;
         final String sha;
-        final Sandbox sandbox;
+        final ShellPool pool;
         final Limits limits;
         private int using; // guarded by this
         private boolean retiring; // guarded by this: close when nothing uses it
         private boolean closed; // guarded by this
 
-        Hosted(String function, String sha, Sandbox sandbox, Limits limits, boolean retiring) {
+        Hosted(String function, String sha, ShellPool pool, Limits limits, boolean retiring) {
             this.function = function;
             this.sha = sha;
-            this.sandbox = sandbox;
+            this.pool = pool;
             this.limits = limits;
             this.retiring = retiring;
             live.add(this);
@@ -120,7 +123,7 @@ public final class FunctionHost implements AutoCloseable {
             closed = true;
             live.remove(this); // its snapshot may be collected once the close queued below has run
             hosted.computeIfPresent(sha, (s, f) -> f.isDone() && !f.isCompletedExceptionally() && f.join() == this ? null : f);
-            retirements.execute(sandbox::close);
+            retirements.execute(pool::close);
         }
 
         synchronized boolean isOpen() {
@@ -152,7 +155,7 @@ public final class FunctionHost implements AutoCloseable {
 
     /**
      * Builds a bundle into a snapshot on this host (a deploy): unpack, check the manifest and
-     * its name, compile, boot, snapshot. Its sandbox is opened and shells are created, so the
+     * its name, compile, boot, snapshot. Its pool is opened and shells are created, so the
      * first invocation does not pay for VM creation; the function's older bundles are retired.
      */
     public BuildOutcome build(String expectedName, byte[] bundle) throws BuildFailure {
@@ -178,7 +181,7 @@ public final class FunctionHost implements AutoCloseable {
                 built = builder.build(manifest, root);
                 h = openForDeploy(sha, manifest, built);
             }
-            h.sandbox.prewarm(engine.runnerCount());
+            h.pool.prewarm(engine.runnerCount());
             retireAllBut(expectedName, sha);
             return ToProtocol.outcome(built, manifestJson);
         } catch (Bundle.InvalidBundleException e) {
@@ -194,46 +197,46 @@ public final class FunctionHost implements AutoCloseable {
         }
     }
 
-    /** Runs one invocation of a deployed version, building its snapshot here first if needed. */
+    /** Runs one invocation of a deployed version with its whole timeout, building its snapshot here first if needed. */
     public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input) {
-        return invoke(version, input, null);
+        return invoke(version, input, System.nanoTime() + BEYOND_ANY_TIMEOUT);
     }
 
     /**
-     * Runs one invocation within {@code budget} (the time the caller has left of the
-     * function's timeout; null for the whole timeout). A spent budget ends as TIMEOUT
-     * without running.
+     * Runs one invocation that must end by {@code deadlineNanos} ({@link System#nanoTime()};
+     * the gateway's admission plus the function's timeout, so time spent before it got here
+     * counts), and never later than its own timeout from now. Fails with
+     * {@link InvokerBusyException} when every runner's queue is full: nothing ran.
      */
-    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, Duration budget) {
+    public CompletableFuture<InvocationResult> invoke(FunctionVersion version, byte[] input, long deadlineNanos) {
         inFlight.incrementAndGet();
-        return run(version, input, budget, 0).thenApply(ToProtocol::result).whenComplete((r, e) -> inFlight.decrementAndGet());
+        return run(version, input, deadlineNanos, 0).thenApply(ToProtocol::result)
+                .whenComplete((r, e) -> inFlight.decrementAndGet());
     }
 
-    private CompletableFuture<Result> run(FunctionVersion version, byte[] input, Duration budget, int attempt) {
-        return prepare(version).thenCompose(h -> {
+    private CompletableFuture<Result> run(FunctionVersion version, byte[] input, long deadlineNanos, int attempt) {
+        long asked = System.nanoTime();
+        CompletableFuture<Hosted> prepared = prepare(version);
+        boolean cold = !prepared.isDone();
+        return prepared.thenCompose(h -> {
+            // Building the snapshot here (a cold start: after a restart, or on a new invoker) is
+            // not the function's time, as a cold start's init phase is not elsewhere.
+            long deadline = cold ? deadlineNanos + (System.nanoTime() - asked) : deadlineNanos;
             if (!h.enter()) { // retired between the look-up and now: prepare it again
-                return attempt < 3 ? run(version, input, budget, attempt + 1) : CompletableFuture.failedFuture(
+                return attempt < 3 ? run(version, input, deadline, attempt + 1) : CompletableFuture.failedFuture(
                         new IllegalStateException(version.name() + "@" + version.version() + " kept being retired"));
-            }
-            Limits limits = h.limits;
-            boolean shortened = budget != null && budget.compareTo(limits.timeout()) < 0;
-            if (shortened) {
-                if (budget.toMillis() < 1) {
-                    h.exit();
-                    return CompletableFuture.completedFuture(timedOutBeforeRunning(limits));
-                }
-                limits = new Limits(budget, limits.maxOutputBytes());
             }
             CompletableFuture<Result> result;
             try {
-                result = h.sandbox.submit(input, limits);
+                result = h.pool.submit(input, h.limits, deadline); // the engine caps it at its own timeout from now
+            } catch (EngineBusyException e) {
+                h.exit();
+                return CompletableFuture.failedFuture(new InvokerBusyException(e.getMessage()));
             } catch (RuntimeException e) {
                 h.exit();
                 return CompletableFuture.failedFuture(e);
             }
-            result = result.whenComplete((r, e) -> h.exit());
-            // The user set the function's timeout, not what was left of it when the call got here.
-            return shortened ? result.thenApply(r -> r.status() == Result.Status.TIMEOUT ? timedOut(r, h.limits) : r) : result;
+            return result.whenComplete((r, e) -> h.exit());
         });
     }
 
@@ -249,7 +252,7 @@ public final class FunctionHost implements AutoCloseable {
         long discarded = 0;
         int idle = 0;
         for (Hosted h : open(name)) {
-            Sandbox.Stats s = h.sandbox.stats();
+            ShellPool.Stats s = h.pool.stats();
             created += s.created();
             discarded += s.discarded();
             idle += s.idle();
@@ -307,7 +310,7 @@ public final class FunctionHost implements AutoCloseable {
         }
     }
 
-    /** The sandbox of a bundle built at deploy time; an invocation already preparing it wins. */
+    /** The pool of a bundle built at deploy time; an invocation already preparing it wins. */
     private Hosted openForDeploy(String sha, Manifest manifest, SnapshotBuilder.Built built) {
         while (true) {
             CompletableFuture<Hosted> f = hosted.computeIfAbsent(sha, s -> {
@@ -334,8 +337,8 @@ public final class FunctionHost implements AutoCloseable {
     }
 
     /**
-     * Retires the function's sandboxes other than the bundle {@code keep} (null: all of them),
-     * then collects the function's snapshot directories that no open sandbox uses.
+     * Retires the function's pools other than the bundle {@code keep} (null: all of them),
+     * then collects the function's snapshot directories that no open pool uses.
      */
     private void retireAllBut(String function, String keep) {
         for (Hosted h : open(function)) {
@@ -350,7 +353,7 @@ public final class FunctionHost implements AutoCloseable {
         synchronized (lock(function)) {
             Set<Path> inUse = new HashSet<>();
             for (Hosted h : live) {
-                inUse.add(h.sandbox.snapshot().directory());
+                inUse.add(h.pool.snapshot().directory());
             }
             try {
                 store.collect(function, inUse);
@@ -363,16 +366,6 @@ public final class FunctionHost implements AutoCloseable {
 
     private Object lock(String function) {
         return functionLocks.computeIfAbsent(function, f -> new Object());
-    }
-
-    private static Result timedOutBeforeRunning(Limits limits) {
-        return new Result(Result.Status.TIMEOUT, 0, 0, new byte[0], new byte[0], List.of(), "its timeout of "
-                + limits.timeout().toMillis() + " ms passed before it could start", new Timings(0, 0, 0, 0, 0, false));
-    }
-
-    private static Result timedOut(Result r, Limits limits) {
-        return new Result(r.status(), r.exitCode(), r.signal(), r.stdout(), r.stderr(), r.logs(),
-                "ran longer than its timeout of " + limits.timeout().toMillis() + " ms and was stopped", r.timings());
     }
 
     private static Limits limits(Manifest m) {
@@ -393,7 +386,7 @@ public final class FunctionHost implements AutoCloseable {
     public void close() {
         builds.shutdownNow();
         for (CompletableFuture<Hosted> p : hosted.values()) {
-            p.thenAccept(h -> h.sandbox.close());
+            p.thenAccept(h -> h.pool.close());
         }
         hosted.clear();
         retirements.shutdown();

@@ -7,6 +7,7 @@ import dev.thaw.protocol.BuildCodec;
 import dev.thaw.protocol.BuildFailure;
 import dev.thaw.protocol.ResultCodec;
 import dev.thaw.protocol.InvokerApi;
+import dev.thaw.protocol.InvokerBusyException;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
 import io.netty.bootstrap.ServerBootstrap;
@@ -34,7 +35,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,7 +108,7 @@ public final class InvokerServer implements AutoCloseable {
             }
             byte[] body = ByteBufUtil.getBytes(request.content());
             if (method.equals(HttpMethod.POST) && path.length == 5 && path[2].equals("invoke")) {
-                invoke(ctx, keepAlive, path[3], path[4], body, budget(request));
+                invoke(ctx, keepAlive, path[3], path[4], body, deadline(request));
             } else if (method.equals(HttpMethod.POST) && path.length == 4 && path[2].equals("build")) {
                 blocking.execute(() -> build(ctx, keepAlive, path[3], body));
             } else if (method.equals(HttpMethod.DELETE) && path.length == 4 && path[2].equals("functions")) {
@@ -129,21 +129,22 @@ public final class InvokerServer implements AutoCloseable {
         }
     }
 
-    /** The time left for an invocation, from the gateway's deadline header; null when it sent none. */
-    private static Duration budget(FullHttpRequest request) {
+    /** The invocation's deadline from the gateway's header (time left, in ms); none: its whole timeout. */
+    private static long deadline(FullHttpRequest request) {
         String ms = request.headers().get(InvokerApi.DEADLINE_MS);
-        if (ms == null) {
-            return null;
+        long left = FunctionHost.BEYOND_ANY_TIMEOUT;
+        if (ms != null) {
+            try {
+                left = Math.clamp(Long.parseLong(ms.strip()), 0, FunctionHost.BEYOND_ANY_TIMEOUT / 1_000_000) * 1_000_000;
+            } catch (NumberFormatException e) {
+                // no usable deadline: the function's own timeout applies
+            }
         }
-        try {
-            return Duration.ofMillis(Math.max(0, Long.parseLong(ms.strip())));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return System.nanoTime() + left;
     }
 
     private void invoke(ChannelHandlerContext ctx, boolean keepAlive, String name, String versionText, byte[] input,
-                        Duration budget) {
+                        long deadline) {
         int version;
         try {
             version = Integer.parseInt(versionText);
@@ -153,7 +154,7 @@ public final class InvokerServer implements AutoCloseable {
         }
         FunctionVersion cached = versions.get(name + "@" + version);
         if (cached != null) {
-            run(ctx, keepAlive, cached, input, budget);
+            run(ctx, keepAlive, cached, input, deadline);
             return;
         }
         blocking.execute(() -> {
@@ -169,14 +170,18 @@ public final class InvokerServer implements AutoCloseable {
                 return;
             }
             versions.put(name + "@" + version, found.get());
-            run(ctx, keepAlive, found.get(), input, budget);
+            run(ctx, keepAlive, found.get(), input, deadline);
         });
     }
 
-    private void run(ChannelHandlerContext ctx, boolean keepAlive, FunctionVersion version, byte[] input, Duration budget) {
-        host.invoke(version, input, budget).whenComplete((result, failure) -> {
+    private void run(ChannelHandlerContext ctx, boolean keepAlive, FunctionVersion version, byte[] input, long deadline) {
+        host.invoke(version, input, deadline).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                if (cause instanceof InvokerBusyException) {
+                    error(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage());
+                    return;
+                }
                 error(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(cause.getMessage()));
                 return;
             }

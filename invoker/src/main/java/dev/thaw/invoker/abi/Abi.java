@@ -22,7 +22,12 @@ public final class Abi {
     public static final int HC_EXIT = 0x7a2;
     public static final int HC_SET_FS = 0x7a3;
 
+    /** The encoding of {@code out %eax,(%dx)}, the instruction every hypercall is. */
+    public static final byte OUT_DX_EAX = (byte) 0xef;
+
     public static final long BOOT_INFO_ADDR = 0x1000L;
+    /** Unmapped bytes below the stack ({@code stack_low} in the boot information): an overflow faults there. */
+    public static final long STACK_GUARD = 64 * 1024;
     public static final long BOOT_MAGIC = 0x544f4f4257414854L;
 
     public static final int STREAM_STDOUT = 1;

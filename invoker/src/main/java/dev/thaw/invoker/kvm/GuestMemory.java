@@ -48,18 +48,6 @@ public final class GuestMemory {
         return slice(address, 1).get(JAVA_BYTE, 0);
     }
 
-    public byte[] read(long address, int length) throws OutOfRangeException {
-        return slice(address, length).toArray(JAVA_BYTE);
-    }
-
-    public void write(long address, byte[] bytes) throws OutOfRangeException {
-        MemorySegment.copy(bytes, 0, slice(address, bytes.length), JAVA_BYTE, 0, bytes.length);
-    }
-
-    public void writeLong(long address, long value) throws OutOfRangeException {
-        slice(address, 8).set(JAVA_LONG_UNALIGNED, 0, value);
-    }
-
     /** For host-built structures (page tables, boot data) whose addresses the host chose. */
     public MemorySegment hostSlice(long address, long length) {
         return ram.asSlice(address, length);

@@ -20,15 +20,13 @@ import java.util.HexFormat;
 public final class Kvm implements AutoCloseable {
     private static final int MAX_CPUID_ENTRIES = 256;
     private static final long ENTRY = KVM_CPUID_ENTRY2.byteSize();
-    /** CPUID.1:ECX FMA(12) XSAVE(26) OSXSAVE(27) AVX(28) F16C(29). */
-    private static final int LEAF1_ECX_HIDDEN = bits(12, 26, 27, 28, 29);
-    /** CPUID.7.0:EBX AVX2(5) and AVX-512 F DQ IFMA PF ER CD BW VL. */
-    private static final int LEAF7_EBX_HIDDEN = bits(5, 16, 17, 21, 26, 27, 28, 30, 31);
+    private static final long XCR0_X87_SSE = 0x3;
 
     private final int fd;
     private final int vcpuMmapSize;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment cpuid;
+    private final long supportedXcr0;
     private final String cpuFingerprint;
 
     private Kvm(int fd) {
@@ -37,13 +35,19 @@ public final class Kvm implements AutoCloseable {
         if (version != KvmApi.API_VERSION) {
             throw new KvmException("KVM API version " + version + ", expected " + KvmApi.API_VERSION);
         }
-        for (int cap : new int[] {KvmApi.KVM_CAP_SYNC_REGS, KvmApi.KVM_CAP_GET_TSC_KHZ}) {
+        for (int cap : new int[] {KvmApi.KVM_CAP_SYNC_REGS, KvmApi.KVM_CAP_GET_TSC_KHZ, KvmApi.KVM_CAP_XCRS}) {
             if (Libc.ioctl(fd, KvmApi.KVM_CHECK_EXTENSION, cap) <= 0) {
-                throw new KvmException("this KVM lacks capability " + cap + " (KVM_CAP_SYNC_REGS=74, KVM_CAP_GET_TSC_KHZ=61)");
+                throw new KvmException("this KVM lacks capability " + cap
+                        + " (KVM_CAP_SYNC_REGS=74, KVM_CAP_GET_TSC_KHZ=61, KVM_CAP_XCRS=56)");
             }
         }
         this.vcpuMmapSize = KvmException.check(Libc.ioctl(fd, KvmApi.KVM_GET_VCPU_MMAP_SIZE, 0L), "KVM_GET_VCPU_MMAP_SIZE", "");
         this.cpuid = guestCpuid();
+        this.supportedXcr0 = supportedXcr0(cpuid);
+        if ((supportedXcr0 & XCR0_X87_SSE) != XCR0_X87_SSE) {
+            throw new KvmException("this KVM offers guests no XSAVE (XCR0 0x" + Long.toHexString(supportedXcr0)
+                    + "); Thaw's guests need it to reset their vector registers between invocations");
+        }
         this.cpuFingerprint = fingerprint(cpuid);
     }
 
@@ -69,50 +73,53 @@ public final class Kvm implements AutoCloseable {
 
 
     /**
-     * KVM_GET_SUPPORTED_CPUID with the extended FPU state hidden: the guest runs with
-     * CR4.OSXSAVE clear, so its whole FPU/SSE state is what FXSAVE/FXRSTOR cover. Hiding
-     * XSAVE and AVX tells guest code what is true, the cleared CR4 bit enforces it.
-     * KVM reports the APIC ID of the host CPU the ioctl ran on; the guest's one vCPU has ID 0.
+     * KVM_GET_SUPPORTED_CPUID as it is: the guest is told the truth about XSAVE, AVX, AVX-512
+     * and the rest, and its XCR0 ({@link #supportedXcr0()}) enables all of it. On PVM the
+     * guest's CPUID instruction is not intercepted and its XCR0 is the host's, so it sees and
+     * runs with the hardware's features whatever this table says; on VMX/SVM this table and
+     * XCR0 are what it gets. Hiding features would only make the two hosts disagree; the
+     * guest resets every enabled component itself on each resume (XRSTOR, see io.c).
+     * Only the APIC IDs change: KVM reports the one of the host CPU the ioctl ran on, and the
+     * guest's one vCPU has ID 0 (otherwise the fingerprint changed from thread to thread).
      */
     private MemorySegment guestCpuid() {
         MemorySegment c = arena.allocate(KVM_CPUID2.byteSize() + MAX_CPUID_ENTRIES * ENTRY, 8);
         c.set(JAVA_INT, 0, MAX_CPUID_ENTRIES);
         KvmException.check(Libc.ioctl(fd, KvmApi.KVM_GET_SUPPORTED_CPUID, c), "KVM_GET_SUPPORTED_CPUID", "");
         int n = c.get(JAVA_INT, 0);
-        int kept = 0;
         for (int i = 0; i < n; i++) {
-            MemorySegment e = c.asSlice(KVM_CPUID2.byteSize() + i * ENTRY, ENTRY);
+            MemorySegment e = entry(c, i);
             int function = e.get(JAVA_INT, 0);
-            int index = e.get(JAVA_INT, 4);
-            if (function == 0xd) {
-                continue; // the XSAVE leaf
-            }
             if (function == 1) {
-                e.set(JAVA_INT, 20, e.get(JAVA_INT, 20) & ~LEAF1_ECX_HIDDEN);
-                e.set(JAVA_INT, 16, e.get(JAVA_INT, 16) & 0x00ffffff); // initial APIC ID: vCPU 0's, not the host CPU's
+                e.set(JAVA_INT, 16, e.get(JAVA_INT, 16) & 0x00ffffff); // initial APIC ID
             }
             if (function == 0xb || function == 0x1f) {
-                e.set(JAVA_INT, 24, 0); // x2APIC ID, likewise
+                e.set(JAVA_INT, 24, 0); // x2APIC ID
             }
             if (function == 0x8000001e) {
-                e.set(JAVA_INT, 12, 0); // extended APIC ID, likewise
+                e.set(JAVA_INT, 12, 0); // extended APIC ID
             }
-            if (function == 7 && index == 0) {
-                e.set(JAVA_INT, 16, e.get(JAVA_INT, 16) & ~LEAF7_EBX_HIDDEN);
-            }
-            MemorySegment.copy(e, 0, c, KVM_CPUID2.byteSize() + kept * ENTRY, ENTRY);
-            kept++;
         }
-        c.set(JAVA_INT, 0, kept);
-        return c.asSlice(0, KVM_CPUID2.byteSize() + kept * ENTRY);
+        return c.asSlice(0, KVM_CPUID2.byteSize() + n * ENTRY);
     }
 
-    private static int bits(int... positions) {
-        int mask = 0;
-        for (int p : positions) {
-            mask |= 1 << p;
+    private static MemorySegment entry(MemorySegment cpuid, int i) {
+        return cpuid.asSlice(KVM_CPUID2.byteSize() + i * ENTRY, ENTRY);
+    }
+
+    /**
+     * The XCR0 KVM can give a guest: CPUID leaf 0xD sub-leaf 0, EDX:EAX, or 0 without that
+     * leaf (no XSAVE). Without AMX unless the process asked Linux for it (Thaw does not).
+     */
+    private static long supportedXcr0(MemorySegment cpuid) {
+        int n = cpuid.get(JAVA_INT, 0);
+        for (int i = 0; i < n; i++) {
+            MemorySegment e = entry(cpuid, i);
+            if (e.get(JAVA_INT, 0) == 0xd && e.get(JAVA_INT, 4) == 0) {
+                return (e.get(JAVA_INT, 12) & 0xffffffffL) | (long) e.get(JAVA_INT, 24) << 32;
+            }
         }
-        return mask;
+        return 0;
     }
 
     private static String fingerprint(MemorySegment cpuid) {
@@ -132,6 +139,11 @@ public final class Kvm implements AutoCloseable {
 
     MemorySegment cpuid() {
         return cpuid;
+    }
+
+    /** The XCR0 every vCPU gets: every state component KVM supports here. */
+    public long supportedXcr0() {
+        return supportedXcr0;
     }
 
     int vcpuMmapSize() {

@@ -7,6 +7,7 @@ import static dev.thaw.invoker.kvm.KvmStructs.KVM_REGS;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_SIGNAL_MASK;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_SREGS;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_USERSPACE_MEMORY_REGION;
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_XCRS;
 
 /**
  * The numbers of the KVM API: ioctl requests (encoded like the kernel's _IO/_IOR/_IOW macros,
@@ -47,6 +48,7 @@ public final class KvmApi {
     public static final long KVM_SET_FPU = iow(0x8d, KVM_FPU.byteSize());
     public static final long KVM_SET_CPUID2 = iow(0x90, KVM_CPUID2.byteSize());
     public static final long KVM_GET_TSC_KHZ = io(0xa3);
+    public static final long KVM_SET_XCRS = iow(0xa7, KVM_XCRS.byteSize());
 
     public static final int KVM_EXIT_UNKNOWN = 0;
     public static final int KVM_EXIT_EXCEPTION = 1;
@@ -61,6 +63,7 @@ public final class KvmApi {
     public static final int KVM_EXIT_IO_IN = 0;
     public static final int KVM_EXIT_IO_OUT = 1;
 
+    public static final int KVM_CAP_XCRS = 56;
     public static final int KVM_CAP_GET_TSC_KHZ = 61;
     public static final int KVM_CAP_SYNC_REGS = 74;
 

@@ -3,16 +3,13 @@ package dev.thaw.invoker.kvm;
 /** A KVM or libc call failed. The message names the operation, the errno and the object. */
 public final class KvmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
-    private final int errno;
 
     KvmException(String operation, int errno, String context) {
         super(operation + " failed: " + Libc.errnoName(errno) + (context.isEmpty() ? "" : " (" + context + ")"));
-        this.errno = errno;
     }
 
     KvmException(String message) {
         super(message);
-        this.errno = 0;
     }
 
     /** Throws for a -1 return, with the errno of this thread's last libc call. */
@@ -21,9 +18,5 @@ public final class KvmException extends RuntimeException {
             throw new KvmException(operation, Libc.errno(), context);
         }
         return result;
-    }
-
-    public int errno() {
-        return errno;
     }
 }

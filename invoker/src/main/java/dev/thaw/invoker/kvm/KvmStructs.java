@@ -80,6 +80,16 @@ public final class KvmStructs {
             JAVA_INT.withName("slot"), JAVA_INT.withName("padding1"), JAVA_LONG.withName("dirty_bitmap"))
             .withName("kvm_dirty_log");
 
+    public static final StructLayout KVM_XCR = structLayout(
+            JAVA_INT.withName("xcr"), JAVA_INT.withName("reserved"), JAVA_LONG.withName("value"))
+            .withName("kvm_xcr");
+
+    /** Extended control registers; XCR0 is the only one x86 has. */
+    public static final StructLayout KVM_XCRS = structLayout(
+            JAVA_INT.withName("nr_xcrs"), JAVA_INT.withName("flags"),
+            sequenceLayout(16, KVM_XCR).withName("xcrs"), sequenceLayout(16, JAVA_LONG).withName("padding"))
+            .withName("kvm_xcrs");
+
     /** The header of kvm_signal_mask; {@code len} bytes of sigset follow it. */
     public static final StructLayout KVM_SIGNAL_MASK = structLayout(JAVA_INT.withName("len"))
             .withName("kvm_signal_mask");

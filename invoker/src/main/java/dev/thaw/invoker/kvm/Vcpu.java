@@ -5,6 +5,7 @@ import static dev.thaw.invoker.kvm.KvmStructs.KVM_REGS;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_RUN;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_SIGNAL_MASK;
 import static dev.thaw.invoker.kvm.KvmStructs.KVM_SREGS;
+import static dev.thaw.invoker.kvm.KvmStructs.KVM_XCRS;
 import static dev.thaw.invoker.kvm.KvmStructs.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -13,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -36,6 +38,8 @@ public final class Vcpu implements AutoCloseable {
     private static final long MMIO_IS_WRITE = offset(KVM_RUN, "exit", "mmio", "is_write");
     private static final long FAIL_ENTRY_REASON = offset(KVM_RUN, "exit", "fail_entry", "hardware_entry_failure_reason");
     private static final long INTERNAL_SUBERROR = offset(KVM_RUN, "exit", "internal", "suberror");
+    private static final long XCR0_VALUE = KVM_XCRS.byteOffset(PathElement.groupElement("xcrs"),
+            PathElement.sequenceElement(0), PathElement.groupElement("value"));
 
     private final int fd;
     private final MemorySegment run;
@@ -53,6 +57,7 @@ public final class Vcpu implements AutoCloseable {
         this.run = address.reinterpret(kvm.vcpuMmapSize());
         try {
             KvmException.check(Libc.ioctl(fd, KvmApi.KVM_SET_CPUID2, kvm.cpuid()), "KVM_SET_CPUID2", name);
+            setXcr0(kvm.supportedXcr0());
         } catch (KvmException e) {
             close();
             throw e;
@@ -66,6 +71,20 @@ public final class Vcpu implements AutoCloseable {
     public void setSregs(MemorySegment sregs) { ioctl(KvmApi.KVM_SET_SREGS, sregs, "KVM_SET_SREGS"); }
     public void getFpu(MemorySegment fpu) { ioctl(KvmApi.KVM_GET_FPU, fpu, "KVM_GET_FPU"); }
     public void setFpu(MemorySegment fpu) { ioctl(KvmApi.KVM_SET_FPU, fpu, "KVM_SET_FPU"); }
+
+    /**
+     * XCR0, the XSAVE components the guest may use (a new vCPU has x87 only). Set after
+     * CPUID, which KVM checks it against. On PVM the guest runs with the host's XCR0 anyway.
+     */
+    private void setXcr0(long xcr0) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment xcrs = a.allocate(KVM_XCRS);
+            xcrs.set(JAVA_INT, offset(KVM_XCRS, "nr_xcrs"), 1);
+            xcrs.set(JAVA_LONG, XCR0_VALUE, xcr0); // xcrs[0].xcr stays 0: XCR0
+            KvmException.check(Libc.ioctl(fd, KvmApi.KVM_SET_XCRS, xcrs), "KVM_SET_XCRS",
+                    name + ", XCR0 0x" + Long.toHexString(xcr0));
+        }
+    }
 
     public long tscKhz() {
         return KvmException.check(Libc.ioctl(fd, KvmApi.KVM_GET_TSC_KHZ, 0L), "KVM_GET_TSC_KHZ", name);

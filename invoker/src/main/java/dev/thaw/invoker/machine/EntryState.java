@@ -21,8 +21,12 @@ public final class EntryState {
 
     /** PE MP ET NE WP AM PG. */
     public static final long CR0 = 0x80050033L;
-    /** PAE OSFXSR OSXMMEXCPT. Not OSXSAVE: the FPU state stays what FXSAVE covers. Not TSD: rdtsc works at CPL3. */
-    public static final long CR4 = 0x620L;
+    /**
+     * PAE OSFXSR OSXMMEXCPT OSXSAVE: the guest uses XSAVE/XRSTOR, and the vector registers XCR0
+     * enables. Not TSD: rdtsc works at CPL3. Not PKE: protection keys would be the guest's to
+     * set (PVM ignores this and runs the guest with the host's CR4; see io.c for PKRU).
+     */
+    public static final long CR4 = 0x40620L;
     /** LME LMA NXE. Not SCE: `syscall` faults (Thaw's libc calls the library OS instead). */
     public static final long EFER = 0xd00L;
     /**

@@ -2,6 +2,7 @@ package dev.thaw.invoker.machine;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.thaw.invoker.kvm.GuestMemory;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -24,8 +25,11 @@ public final class PageTables {
     private static final long USER = 1 << 2;
     private static final long ACCESSED = 1 << 5;
     private static final long DIRTY = 1 << 6;
+    private static final long LARGE = 1 << 7;
     private static final long NO_EXECUTE = 1L << 63;
     private static final long TABLE = PRESENT | WRITABLE | USER | ACCESSED;
+    private static final long ADDRESS_BITS = 0x000ffffffffff000L;
+    private static final long CANONICAL_LIMIT = 1L << 47;
 
     /** Bytes of guest memory the tables for {@code memorySize} occupy. */
     public static long size(long memorySize) {
@@ -64,6 +68,37 @@ public final class PageTables {
             at.set(JAVA_LONG, 3 * PAGE + page * 8, entry(page * PAGE, permissions.of(page)));
         }
         return pml4;
+    }
+
+    /**
+     * What CPL3 code may do at guest-virtual {@code address}, by walking the four-level tables
+     * at {@code cr3} in guest memory (every entry read through the checked accessor). User
+     * access needs the user bit at every level, writing needs the writable bit at every level,
+     * and no-execute at any level forbids executing. Large pages (2 MiB, 1 GiB) are honoured,
+     * though {@link #build} never makes them.
+     */
+    public static PagePermission permission(GuestMemory memory, long cr3, long address)
+            throws GuestMemory.OutOfRangeException {
+        if (address < 0 || address >= CANONICAL_LIMIT) {
+            return PagePermission.NONE;
+        }
+        long table = cr3 & ADDRESS_BITS;
+        boolean writable = true;
+        boolean executable = true;
+        for (int level = 3; level >= 0; level--) {
+            long e = memory.readLong(table + ((address >>> (12 + 9 * level)) & 511) * 8);
+            if ((e & PRESENT) == 0 || (e & USER) == 0) {
+                return PagePermission.NONE;
+            }
+            writable &= (e & WRITABLE) != 0;
+            executable &= (e & NO_EXECUTE) == 0;
+            if (level == 0 || (level <= 2 && (e & LARGE) != 0)) {
+                break;
+            }
+            table = e & ADDRESS_BITS;
+        }
+        return writable ? (executable ? PagePermission.READ_WRITE_EXECUTE : PagePermission.READ_WRITE)
+                : (executable ? PagePermission.READ_EXECUTE : PagePermission.READ);
     }
 
     private static long entry(long address, PagePermission permission) {

@@ -18,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A snapshot loaded and checked, ready to be instantiated many times. It keeps one
@@ -25,7 +26,6 @@ import java.nio.file.Path;
  * Everything taken from the snapshot's memory here was read through the checked accessor.
  */
 public final class Snapshot implements AutoCloseable {
-    private static final byte OUT_DX_EAX = (byte) 0xef;
 
     private final Path dir;
     private final SnapshotState state;
@@ -80,18 +80,23 @@ public final class Snapshot implements AutoCloseable {
         }
     }
 
-    /** The guest must be stopped just past a recv hypercall whose buffer lies in its memory. */
+    /**
+     * The guest must be stopped just past a recv hypercall whose buffer and struct lie in
+     * memory it can write itself (see {@link RecvPlacement}).
+     */
     private static Hypercall.Recv checkedRecv(GuestMemory memory, SnapshotState state, Path dir) throws SnapshotException {
         try {
             long rip = MemorySegment.ofArray(state.regs()).get(JAVA_LONG_UNALIGNED, offset(KVM_REGS, "rip"));
-            if (memory.readByte(rip - 1) != OUT_DX_EAX) {
+            if (memory.readByte(rip - 1) != Abi.OUT_DX_EAX) {
                 throw new SnapshotException("snapshot " + dir + " is not stopped after a hypercall");
             }
             if (!(Hypercall.decode(Abi.HC_RECV, state.recvArgs(), memory) instanceof Hypercall.Recv recv)) {
                 throw new AssertionError();
             }
-            memory.slice(recv.buf(), recv.cap());
-            memory.slice(recv.args(), Abi.RECV.byteSize());
+            Optional<String> refusal = RecvPlacement.refusal(memory, MemorySegment.ofArray(state.sregs()), recv);
+            if (refusal.isPresent()) {
+                throw new SnapshotException("snapshot " + dir + " is refused: " + refusal.get());
+            }
             return recv;
         } catch (GuestMemory.OutOfRangeException | AbiViolation e) {
             throw new SnapshotException("snapshot " + dir + " is inconsistent: " + e.getMessage(), e);

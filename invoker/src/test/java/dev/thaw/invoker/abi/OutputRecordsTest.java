@@ -60,7 +60,7 @@ class OutputRecordsTest {
 
     @Test
     void decodesHypercallsOnlyFromArgumentsInsideMemory() throws Exception {
-        memory.writeLong(64, 0x1234);
+        memory.slice(64, 8).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x1234);
         assertEquals(new Hypercall.SetFs(0x1234), Hypercall.decode(Abi.HC_SET_FS, 64, memory));
         AbiViolation outside = assertThrows(AbiViolation.class, () -> Hypercall.decode(Abi.HC_EXIT, 4090, memory));
         assertTrue(outside.getMessage().startsWith("exit hypercall arguments"), outside.getMessage());

@@ -23,6 +23,8 @@ class KvmStructsTest {
                 .struct(KvmStructs.KVM_CPUID2, "kvm_cpuid2", true, Set.of())
                 .struct(KvmStructs.KVM_DIRTY_LOG, "kvm_dirty_log", true, Set.of())
                 .struct(KvmStructs.KVM_SIGNAL_MASK, "kvm_signal_mask", true, Set.of())
+                .struct(KvmStructs.KVM_XCR, "kvm_xcr", true, Set.of())
+                .struct(KvmStructs.KVM_XCRS, "kvm_xcrs", true, Set.of())
                 .struct(KvmStructs.KVM_RUN, "kvm_run", false, Set.of("exit"));
         Object[][] constants = {
             {"KVM_GET_API_VERSION", KvmApi.KVM_GET_API_VERSION}, {"KVM_CREATE_VM", KvmApi.KVM_CREATE_VM},
@@ -34,7 +36,8 @@ class KvmStructsTest {
             {"KVM_GET_SREGS", KvmApi.KVM_GET_SREGS}, {"KVM_SET_SREGS", KvmApi.KVM_SET_SREGS},
             {"KVM_SET_SIGNAL_MASK", KvmApi.KVM_SET_SIGNAL_MASK}, {"KVM_GET_FPU", KvmApi.KVM_GET_FPU},
             {"KVM_SET_FPU", KvmApi.KVM_SET_FPU}, {"KVM_SET_CPUID2", KvmApi.KVM_SET_CPUID2},
-            {"KVM_GET_TSC_KHZ", KvmApi.KVM_GET_TSC_KHZ}, {"KVM_API_VERSION", (long) KvmApi.API_VERSION},
+            {"KVM_GET_TSC_KHZ", KvmApi.KVM_GET_TSC_KHZ}, {"KVM_SET_XCRS", KvmApi.KVM_SET_XCRS},
+            {"KVM_API_VERSION", (long) KvmApi.API_VERSION},
             {"KVM_EXIT_UNKNOWN", (long) KvmApi.KVM_EXIT_UNKNOWN}, {"KVM_EXIT_EXCEPTION", (long) KvmApi.KVM_EXIT_EXCEPTION},
             {"KVM_EXIT_IO", (long) KvmApi.KVM_EXIT_IO}, {"KVM_EXIT_HLT", (long) KvmApi.KVM_EXIT_HLT},
             {"KVM_EXIT_MMIO", (long) KvmApi.KVM_EXIT_MMIO}, {"KVM_EXIT_SHUTDOWN", (long) KvmApi.KVM_EXIT_SHUTDOWN},
@@ -42,6 +45,7 @@ class KvmStructsTest {
             {"KVM_EXIT_INTERNAL_ERROR", (long) KvmApi.KVM_EXIT_INTERNAL_ERROR},
             {"KVM_EXIT_IO_IN", (long) KvmApi.KVM_EXIT_IO_IN}, {"KVM_EXIT_IO_OUT", (long) KvmApi.KVM_EXIT_IO_OUT},
             {"KVM_CAP_GET_TSC_KHZ", (long) KvmApi.KVM_CAP_GET_TSC_KHZ}, {"KVM_CAP_SYNC_REGS", (long) KvmApi.KVM_CAP_SYNC_REGS},
+            {"KVM_CAP_XCRS", (long) KvmApi.KVM_CAP_XCRS},
             {"KVM_MEM_LOG_DIRTY_PAGES", (long) KvmApi.KVM_MEM_LOG_DIRTY_PAGES},
             {"KVM_SYNC_X86_REGS", KvmApi.KVM_SYNC_X86_REGS}, {"KVM_SYNC_X86_SREGS", KvmApi.KVM_SYNC_X86_SREGS},
         };

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * taken from a pool of warm VM shells spread over the engine's runner threads.
  * Thread-safe.
  */
-public final class Sandbox implements AutoCloseable {
+public final class ShellPool implements AutoCloseable {
     private final Engine engine;
     private final Snapshot snapshot;
     private final AtomicIntegerArray idleByRunner;
@@ -24,7 +24,7 @@ public final class Sandbox implements AutoCloseable {
     private volatile int maxIdlePerRunner;
     private volatile boolean closed;
 
-    /** Counters of this sandbox's pool. */
+    /** Counters of this pool's pool. */
     public static final class Stats {
         final AtomicLong created = new AtomicLong();
         final AtomicLong discarded = new AtomicLong();
@@ -46,14 +46,14 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    Sandbox(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
+    ShellPool(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
         this.engine = engine;
         this.snapshot = snapshot;
         this.idleByRunner = new AtomicIntegerArray(engine.runnerCount());
         this.maxIdlePerRunner = maxIdlePerRunner;
     }
 
-    /** Runs one invocation and waits for it. */
+    /** Runs one invocation and waits for it; throws {@link EngineBusyException} like {@link #submit}. */
     public Result invoke(byte[] input, Limits limits) {
         try {
             return submit(input, limits).get();
@@ -66,16 +66,38 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Queues one invocation on the least loaded runner, preferring one with a warm shell.
-     * {@code input} is read when the invocation starts, not copied here: leave it unchanged
-     * until the result completes.
+     * Queues one invocation, which must be over within its timeout from now; see
+     * {@link #submit(byte[], Limits, long)}.
      */
     public CompletableFuture<Result> submit(byte[] input, Limits limits) {
+        long now = System.nanoTime();
+        return admit(input, limits, now, now + limits.timeout().toNanos());
+    }
+
+    /**
+     * Queues one invocation on the least loaded runner, preferring one with a warm shell. It
+     * must be over by {@code deadlineNanos} (a {@link System#nanoTime()} value, such as the
+     * time a request that waited elsewhere has left), or by now plus the timeout if that is
+     * sooner. Time spent queued counts: when the deadline passes before the invocation starts,
+     * it ends as TIMEOUT without running; when it passes while the guest runs (or waits for
+     * its next time slice), the guest is stopped. {@code input} is read when the invocation
+     * starts, not copied here: leave it unchanged until the result completes.
+     *
+     * @throws EngineBusyException when every runner already has
+     *         {@link Engine#queueCapacity()} invocations waiting: nothing was queued
+     */
+    public CompletableFuture<Result> submit(byte[] input, Limits limits, long deadlineNanos) {
+        long now = System.nanoTime();
+        long byTimeout = now + limits.timeout().toNanos();
+        return admit(input, limits, now, deadlineNanos - byTimeout < 0 ? deadlineNanos : byTimeout);
+    }
+
+    private CompletableFuture<Result> admit(byte[] input, Limits limits, long now, long deadline) {
         if (closed) {
-            throw new IllegalStateException("sandbox " + snapshot.directory() + " is closed");
+            throw new IllegalStateException("the shell pool of snapshot " + snapshot.directory() + " is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
-        engine.pickRunner(this).submit(new Runner.Task.Invoke(this, input, limits, System.nanoTime(), result));
+        engine.admit(this, new Runner.Task.Invoke(this, input, limits, now, deadline, result));
         return result;
     }
 
@@ -107,7 +129,7 @@ public final class Sandbox implements AutoCloseable {
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
     }
 
-    /** A shell of this sandbox run by the calling platform thread itself (see {@link DedicatedShell}). */
+    /** A shell of this pool run by the calling platform thread itself (see {@link DedicatedShell}). */
     public DedicatedShell dedicatedShell() {
         return new DedicatedShell(engine, this);
     }
@@ -124,7 +146,7 @@ public final class Sandbox implements AutoCloseable {
         return maxIdlePerRunner;
     }
 
-    /** Idle shells a runner that serves this sandbox keeps ready, created when it has nothing else to do. */
+    /** Idle shells a runner that serves this pool keeps ready, created when it has nothing else to do. */
     int minIdlePerRunner() {
         return Math.min(1, maxIdlePerRunner);
     }
@@ -142,7 +164,7 @@ public final class Sandbox implements AutoCloseable {
         stats.idle.addAndGet(delta);
     }
 
-    /** Closes every shell of this sandbox, then the snapshot. */
+    /** Closes every shell of this pool, then the snapshot. */
     @Override
     public void close() {
         if (closed) {

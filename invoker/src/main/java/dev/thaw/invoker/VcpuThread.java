@@ -1,0 +1,47 @@
+package dev.thaw.invoker;
+
+import java.security.SecureRandom;
+import java.util.function.IntSupplier;
+
+/**
+ * What a thread that runs vCPUs needs for invocations: its watchdog slot and a source of fresh
+ * entropy for every resume. Created on, and used only by, that thread (a runner, or the owner
+ * of a {@link DedicatedShell}).
+ */
+final class VcpuThread implements AutoCloseable {
+    private final Watchdog.Slot slot;
+    private final long tscKhz;
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] entropy = new byte[32];
+
+    /** {@code waitingWork}: how much other work waits for this thread (see {@link Watchdog#register}). */
+    VcpuThread(Watchdog watchdog, long tscKhz, IntSupplier waitingWork) {
+        this.slot = watchdog.register(waitingWork);
+        this.tscKhz = tscKhz;
+    }
+
+    Watchdog.Slot slot() {
+        return slot;
+    }
+
+    /** Writes the request, the clocks and fresh entropy into the shell's guest. */
+    void deliver(Shell shell, byte[] input) {
+        random.nextBytes(entropy);
+        shell.deliver(input, entropy, tscKhz);
+    }
+
+    /** Runs one invocation to its end in one go, with the deadline its timeout gives it. */
+    Result runToEnd(Shell shell, byte[] input, Limits limits, long submitted) {
+        long deadline = submitted + limits.timeout().toNanos();
+        if (input.length > shell.inputCapacity()) {
+            return Outcomes.inputTooLarge(input.length, shell.inputCapacity(), submitted);
+        }
+        Invocation invocation = Invocation.start(shell, input, limits, submitted, deadline, this);
+        return invocation.finish(invocation.runSlice(deadline));
+    }
+
+    @Override
+    public void close() {
+        slot.close();
+    }
+}

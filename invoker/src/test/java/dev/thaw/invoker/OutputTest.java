@@ -1,0 +1,65 @@
+package dev.thaw.invoker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.invoker.abi.Abi;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class OutputTest {
+    private static MemorySegment bytes(String s) {
+        return MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void emptyRecordsCountTheirHeadersAgainstTheLimit() {
+        Output out = new Output(8000);
+        int accepted = 0;
+        while (!out.exceeded() && accepted < 2_000_000) {
+            out.accept(Abi.STREAM_LOG, bytes(""));
+            accepted++;
+        }
+        assertEquals(1001, accepted, "8000 bytes hold 1000 eight-byte record headers, the next one exceeds");
+    }
+
+    @Test
+    void payloadAndHeaderTogetherMustFit() {
+        Output out = new Output(20);
+        out.accept(Abi.STREAM_STDOUT, bytes("123456789012")); // 8 + 12 = 20: fits exactly
+        assertFalse(out.exceeded());
+        out.accept(Abi.STREAM_STDERR, bytes(""));
+        assertTrue(out.exceeded());
+        assertEquals("123456789012", new String(out.stdout(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void buffersNeverGrowPastTheLimit() {
+        Output out = new Output(1000);
+        byte[] chunk = new byte[100];
+        for (int i = 0; i < 9; i++) {
+            out.accept(Abi.STREAM_STDOUT, MemorySegment.ofArray(chunk)); // 9 x 108 = 972 bytes counted
+        }
+        assertFalse(out.exceeded());
+        assertEquals(900, out.stdout().length);
+        assertArrayEquals(new byte[900], out.stdout());
+    }
+
+    @Test
+    void logLinesAreCappedInNumberAndLengthWithAMarker() {
+        Output out = new Output(Limits.MAX_OUTPUT_BYTES);
+        out.accept(Abi.STREAM_LOG, bytes("é".repeat(3000))); // 6000 bytes; byte 4096 starts a character
+        out.accept(Abi.STREAM_LOG, bytes("x" + "é".repeat(3000))); // byte 4096 is inside one
+        for (int i = 0; i < 1200; i++) {
+            out.accept(Abi.STREAM_LOG, bytes("line " + i));
+        }
+        assertEquals(1001, out.logs().size());
+        assertEquals("é".repeat(2048) + " [thaw: 1904 more bytes of this line dropped]", out.logs().get(0));
+        assertEquals("x" + "é".repeat(2047) + " [thaw: 1906 more bytes of this line dropped]", out.logs().get(1));
+        assertEquals("line 997", out.logs().get(999));
+        assertEquals("[thaw: 202 more log lines dropped; at most 1000 are kept per invocation]", out.logs().get(1000));
+    }
+}

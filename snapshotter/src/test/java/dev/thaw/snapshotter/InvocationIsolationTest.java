@@ -1,0 +1,100 @@
+package dev.thaw.snapshotter;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.invoker.DedicatedShell;
+import dev.thaw.invoker.Limits;
+import dev.thaw.invoker.Result;
+import dev.thaw.invoker.ShellPool;
+import dev.thaw.invoker.testing.KvmTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nothing one invocation leaves in its VM (registers of any width, protection keys, memory)
+ * reaches the next invocation on the same warm shell.
+ */
+@KvmTest
+class InvocationIsolationTest {
+    private static final Limits LIMITS = new Limits(Duration.ofSeconds(5), 1 << 20);
+
+    /** Every invocation of a test runs on one and the same shell, reset in between. */
+    private static Result run(DedicatedShell shell, String input) {
+        return shell.invoke(input.getBytes(UTF_8), LIMITS);
+    }
+
+    /** "name: value" lines of the vector-state guest. */
+    private static Map<String, String> report(Result r) {
+        assertTrue(r.ok(), () -> r + " " + r.error());
+        Map<String, String> lines = new LinkedHashMap<>();
+        for (String line : r.stdoutText().split("\n")) {
+            int colon = line.indexOf(':');
+            lines.put(line.substring(0, colon), line.substring(colon + 1).strip());
+        }
+        return lines;
+    }
+
+    private static boolean hostCpuHas(String flag) throws Exception {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("flags"))
+                .anyMatch(l -> Arrays.asList(l.substring(l.indexOf(':') + 1).trim().split(" ")).contains(flag));
+    }
+
+    @Test
+    void vectorRegistersMaskRegistersAndProtectionKeysStartFromTheSnapshotOnAWarmShell() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/vector-state");
+             DedicatedShell shell = pool.dedicatedShell()) {
+            Map<String, String> first = report(run(shell, ""));
+            assertEquals("none", first.get("leaked"), first.toString());
+            String tested = first.get("tested");
+            if (hostCpuHas("avx")) {
+                assertTrue(tested.contains("avx"), "the guest could not use AVX on an AVX host: " + tested);
+            }
+            if (hostCpuHas("avx512f")) {
+                assertTrue(tested.contains("avx512"), "the guest could not use AVX-512 on an AVX-512 host: " + tested);
+            }
+            for (int i = 0; i < 5; i++) {
+                Result r = run(shell, "");
+                assertTrue(r.timings().warm(), "not on a warm shell: " + r);
+                Map<String, String> next = report(r);
+                assertEquals("none", next.get("leaked"), "invocation " + (i + 2) + " found what the one before "
+                        + "left behind (" + tested + " tested): " + next);
+                assertEquals(first, next, "invocation " + (i + 2) + " saw other extended state than the first");
+            }
+        }
+    }
+
+    @Test
+    void anInvocationThatWroteMorePagesThanTheResetCopiesBackLeavesNothingBehind() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/dirty-pages");
+             DedicatedShell shell = pool.dedicatedShell()) {
+            for (int i = 0; i < 4; i++) {
+                Result r = run(shell, "");
+                assertTrue(r.ok(), r::toString);
+                assertEquals("written=0 counter=7 heap=0\n", r.stdoutText(), "invocation " + (i + 1));
+                assertTrue(r.timings().dirtyPages() > 1024, "only " + r.timings().dirtyPages() + " pages dirtied: "
+                        + "the pages past the copy-back limit were not exercised");
+            }
+        }
+    }
+
+    @Test
+    void aGuestThatLocksItselfOutWithProtectionKeysLeavesTheNextInvocationWorking() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/vector-state");
+             DedicatedShell shell = pool.dedicatedShell()) {
+            Map<String, String> before = report(run(shell, ""));
+            Result locked = run(shell, "lock-pkru");
+            assertTrue(locked.ok(), locked::toString);
+            Result next = run(shell, "");
+            assertTrue(next.timings().warm(), "not on the warm shell the lock-out ran on: " + next);
+            assertEquals(before, report(next));
+        }
+    }
+}
