@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.thaw.invoker.abi.Abi;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 class OutputTest {
@@ -17,7 +21,7 @@ class OutputTest {
 
     @Test
     void emptyRecordsCountTheirHeadersAgainstTheLimit() {
-        Output out = new Output(8000);
+        Output out = new Output(8000, new HashSet<>());
         int accepted = 0;
         while (!out.exceeded() && accepted < 2_000_000) {
             out.accept(Abi.STREAM_LOG, bytes(""));
@@ -28,7 +32,7 @@ class OutputTest {
 
     @Test
     void payloadAndHeaderTogetherMustFit() {
-        Output out = new Output(20);
+        Output out = new Output(20, new HashSet<>());
         out.accept(Abi.STREAM_STDOUT, bytes("123456789012")); // 8 + 12 = 20: fits exactly
         assertFalse(out.exceeded());
         out.accept(Abi.STREAM_STDERR, bytes(""));
@@ -38,7 +42,7 @@ class OutputTest {
 
     @Test
     void buffersNeverGrowPastTheLimit() {
-        Output out = new Output(1000);
+        Output out = new Output(1000, new HashSet<>());
         byte[] chunk = new byte[100];
         for (int i = 0; i < 9; i++) {
             out.accept(Abi.STREAM_STDOUT, MemorySegment.ofArray(chunk)); // 9 x 108 = 972 bytes counted
@@ -50,7 +54,7 @@ class OutputTest {
 
     @Test
     void logLinesAreCappedInNumberAndLengthWithAMarker() {
-        Output out = new Output(Limits.MAX_OUTPUT_BYTES);
+        Output out = new Output(Limits.MAX_OUTPUT_BYTES, new HashSet<>());
         out.accept(Abi.STREAM_LOG, bytes("é".repeat(3000))); // 6000 bytes; byte 4096 starts a character
         out.accept(Abi.STREAM_LOG, bytes("x" + "é".repeat(3000))); // byte 4096 is inside one
         for (int i = 0; i < 1200; i++) {
@@ -61,5 +65,35 @@ class OutputTest {
         assertEquals("x" + "é".repeat(2047) + " [thaw: 1906 more bytes of this line dropped]", out.logs().get(1));
         assertEquals("line 997", out.logs().get(999));
         assertEquals("[thaw: 202 more log lines dropped; at most 1000 are kept per invocation]", out.logs().get(1000));
+    }
+
+    private static void log(Output out, String line) {
+        out.accept(Abi.STREAM_LOG, MemorySegment.ofArray(line.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void anUnsupportedCallIsReportedOncePerSet() {
+        Set<String> reported = ConcurrentHashMap.newKeySet();
+        Output first = new Output(1 << 20, reported);
+        log(first, "thaw: unsupported system call pipe2 (293): ENOSYS");
+        log(first, "a line of the function's own");
+        Output second = new Output(1 << 20, reported);
+        log(second, "thaw: unsupported system call pipe2 (293): ENOSYS");
+        log(second, "a line of the function's own");
+        assertEquals(List.of("thaw: unsupported system call pipe2 (293): ENOSYS", "a line of the function's own"), first.logs());
+        assertEquals(List.of("a line of the function's own"), second.logs());
+    }
+
+    @Test
+    void madeUpLinesCannotGrowTheSetWithoutBound() {
+        Set<String> reported = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 10_000; i++) {
+            Output out = new Output(1 << 20, reported);
+            log(out, "thaw: unsupported system call fake" + i + " (" + i + "): ENOSYS");
+            log(out, "thaw: unsupported system call " + "x".repeat(1000) + i);
+            assertEquals(2, out.logs().size(), "past the bound, lines are passed on, not dropped");
+        }
+        assertTrue(reported.size() <= Output.ONCE_MAX_LINES, "the host kept " + reported.size() + " lines");
+        assertTrue(reported.stream().allMatch(l -> l.length() <= Output.ONCE_MAX_LENGTH));
     }
 }
