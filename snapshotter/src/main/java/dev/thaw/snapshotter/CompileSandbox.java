@@ -114,15 +114,23 @@ final class CompileSandbox {
         return c;
     }
 
-    /** Makes a compile's scratch directory (sources and output) the sandbox user's, when it has its own. */
-    void handOver(Path dir) throws IOException {
+    /**
+     * Makes what is in a compile's scratch directory (sources and output) the sandbox user's,
+     * when it has its own. The scratch directory itself stays ours, searchable but not
+     * listable by others, so that an orphan of a killed process is still recognised as ours.
+     */
+    void handOver(Path scratch) throws IOException {
         if (setpriv == null) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.toList()) {
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+        try (Stream<Path> walk = Files.walk(scratch)) {
+            for (Path p : walk.filter(p -> !p.equals(scratch)).toList()) {
                 Files.setAttribute(p, "unix:uid", SANDBOX_UID, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(p, "unix:gid", SANDBOX_UID, LinkOption.NOFOLLOW_LINKS);
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+                }
             }
         }
     }
@@ -131,9 +139,12 @@ final class CompileSandbox {
         return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
     }
 
-    /** A copy of the sysroot (without its build objects) that nobody can read, removed when the JVM exits. */
+    /**
+     * A copy of the sysroot (without its build objects) that nobody can read, removed when the
+     * JVM exits (or, after a kill, by the next process that makes one).
+     */
     private static Path worldReadableCopy(Path sysroot) throws IOException {
-        Path copy = Files.createTempDirectory("thaw-sysroot-");
+        Path copy = ProcessTempDirs.create("thaw-sysroot-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 SnapshotStore.delete(copy);

@@ -179,7 +179,7 @@ public final class Toolchain {
      * (no user namespaces, a library it lacks) is then the host's error, not every function's.
      */
     private void selfTest(CompileSandbox candidate) throws IOException {
-        Path dir = Files.createTempDirectory("thaw-compile-check-");
+        Path dir = ProcessTempDirs.create("thaw-compile-check-");
         try {
             Files.writeString(dir.resolve("check.c"), "int main(void) { return 0; }\n");
             // the default limits: a short timeout chosen for one compile must not fail the check on a busy host
@@ -193,7 +193,7 @@ public final class Toolchain {
 
     private void compileIn(CompileSandbox box, CompileLimits bounds, Path dir, List<String> sources,
                            List<String> flags, Path output) throws CompileException, IOException {
-        Path scratch = Files.createTempDirectory("thaw-compile-");
+        Path scratch = ProcessTempDirs.create("thaw-compile-");
         try {
             Path src = scratch.resolve("src");
             Path out = Files.createDirectory(scratch.resolve("out"));
