@@ -98,6 +98,15 @@ final class FuzzSeeds {
                         .putInt(Abi.STREAM_LOG).putInt(5001).put((byte) 'x').array())
                 .write(ARENA + 0x109, "é".getBytes(StandardCharsets.UTF_8), 2500)
                 .build());
+        // the same, of bytes that are not UTF-8: the cut used to keep none of it (fixed in Output)
+        seeds.put("exit-with-a-long-binary-log-line", guest()
+                .outputLimit(65535)
+                .hypercall(Abi.HC_EXIT, ARENA)
+                .writeLongs(ARENA, ARENA + 0x100, 8 + 5001, exitCode(0, 0))
+                .write(ARENA + 0x100, ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(Abi.STREAM_LOG).putInt(5001).put((byte) 'x').array())
+                .write(ARENA + 0x109, new byte[] {(byte) 0x85}, 5000)
+                .build());
         return seeds;
     }
 

@@ -157,6 +157,9 @@ class HypercallFuzzTest {
 
         o = outcome(seeds, "exit-with-a-long-log-line");
         assertEquals("x" + "é".repeat(2047) + " [thaw: 906 more bytes of this line dropped]", o.output.logs().getFirst());
+
+        o = outcome(seeds, "exit-with-a-long-binary-log-line");
+        assertTrue(o.output.logs().getFirst().endsWith(" [thaw: 908 more bytes of this line dropped]"), o.output.logs().getFirst());
     }
 
     private static Outcome outcome(Map<String, byte[]> seeds, String name) {
