@@ -55,6 +55,10 @@ final class FuzzSeeds {
                 .write(ARENA + 0x100, flushed)
                 .write(ARENA + 0x200, last)
                 .build());
+        seeds.put("flush-of-the-largest-length", guest()
+                .hypercall(Abi.HC_FLUSH, ARENA)
+                .writeLongs(ARENA, ARENA + 0x100, -1)
+                .build());
         seeds.put("exit-over-the-output-limit", guest()
                 .outputLimit(16)
                 .hypercall(Abi.HC_EXIT, ARENA)

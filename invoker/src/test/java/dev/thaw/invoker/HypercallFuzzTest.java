@@ -71,6 +71,7 @@ class HypercallFuzzTest {
                     && model.guestWritable(recv.args(), Abi.RECV.byteSize(), guest.cr3);
             assertEquals(writable, outcome.refusal.isEmpty(), () -> "recv placement of " + recv + ": " + outcome.refusal);
             outcome.refusal.ifPresent(r -> assertTrue(r.contains("recv buffer") || r.contains("recv struct"), r));
+            outcome.refusal.ifPresent(r -> assertFalse(r.contains("+-"), "guest lengths are unsigned: " + r));
         }
     }
 
@@ -136,6 +137,8 @@ class HypercallFuzzTest {
         assertEquals("oops", text(o.output.stderr()));
         assertEquals(List.of("a log line"), o.output.logs());
 
+        assertViolation(outcome(seeds, "flush-of-the-largest-length").first, "guest range 0xa100+18446744073709551615 is outside");
+
         o = outcome(seeds, "exit-over-the-output-limit");
         assertEquals(new GuestRun.Stop.OutputLimit(), o.first);
         assertEquals("hello\n", text(o.output.stdout()), "what fitted is kept");
@@ -179,6 +182,7 @@ class HypercallFuzzTest {
         if (expected == AbiModel.VIOLATED) {
             GuestRun.Stop.Violated violated = assertInstanceOf(GuestRun.Stop.Violated.class, actual, what);
             assertFalse(violated.description().isBlank(), what + ": a violation names what was wrong");
+            assertFalse(violated.description().contains("+-"), what + ": guest lengths are unsigned: " + violated.description());
         } else {
             assertEquals(expected, actual, what);
         }
