@@ -2,8 +2,6 @@ package dev.thaw.invoker;
 
 import dev.thaw.invoker.abi.Abi;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,17 +41,16 @@ final class FuzzSeeds {
                 .hypercall(Abi.HC_RECV, ARENA)
                 .writeLongs(ARENA, PAGE_TABLES + 0x3000, 0x100)
                 .build());
-        byte[] flushed = records(record(Abi.STREAM_STDOUT, "hello\n"), record(Abi.STREAM_STDERR, "oops"),
-                record(Abi.STREAM_LOG, "a log line"));
-        byte[] last = record(Abi.STREAM_STDOUT, "bye\n");
+        FuzzedGuest.Record hello = text(Abi.STREAM_STDOUT, "hello\n");
+        FuzzedGuest.Record oops = text(Abi.STREAM_STDERR, "oops");
+        FuzzedGuest.Record logLine = text(Abi.STREAM_LOG, "a log line");
         seeds.put("flush-then-exit", guest()
                 .outputLimit(4096)
                 .hypercall(Abi.HC_FLUSH, ARENA)
                 .secondHypercall(Abi.HC_EXIT, ARENA + 0x20)
-                .writeLongs(ARENA, ARENA + 0x100, flushed.length)
-                .writeLongs(ARENA + 0x20, ARENA + 0x200, last.length, exitCode(3, 0))
-                .write(ARENA + 0x100, flushed)
-                .write(ARENA + 0x200, last)
+                .records(false, ARENA + 0x100, hello, oops, logLine)
+                .records(true, ARENA + 0x200, text(Abi.STREAM_STDOUT, "bye\n"))
+                .writeLongs(ARENA + 0x30, exitCode(3, 0))
                 .build());
         seeds.put("flush-of-the-largest-length", guest()
                 .hypercall(Abi.HC_FLUSH, ARENA)
@@ -62,8 +59,7 @@ final class FuzzSeeds {
         seeds.put("exit-over-the-output-limit", guest()
                 .outputLimit(16)
                 .hypercall(Abi.HC_EXIT, ARENA)
-                .writeLongs(ARENA, ARENA + 0x100, flushed.length, exitCode(0, 0))
-                .write(ARENA + 0x100, flushed)
+                .records(false, ARENA + 0x100, hello, oops)
                 .build());
         seeds.put("exit-with-a-bad-status", guest()
                 .hypercall(Abi.HC_EXIT, ARENA)
@@ -72,9 +68,7 @@ final class FuzzSeeds {
         seeds.put("exit-with-a-bad-record", guest()
                 .outputLimit(4096)
                 .hypercall(Abi.HC_EXIT, ARENA)
-                .writeLongs(ARENA, ARENA + 0x100, flushed.length + 8, exitCode(0, 0))
-                .write(ARENA + 0x100, flushed)
-                .write(ARENA + 0x100 + flushed.length, new byte[] {9, 0, 0, 0, 0, 0, 0, 0})
+                .records(false, ARENA + 0x100, hello, new FuzzedGuest.Record(9, 0, 1, new byte[0]))
                 .build());
         seeds.put("set-fs-then-exit", guest()
                 .hypercall(Abi.HC_SET_FS, ARENA)
@@ -90,26 +84,19 @@ final class FuzzSeeds {
         seeds.put("exit-with-a-log-flood", guest()
                 .outputLimit(65535)
                 .hypercall(Abi.HC_EXIT, ARENA)
-                .writeLongs(ARENA, ARENA + 0x100, 1100 * 8, exitCode(0, 0))
-                .write(ARENA + 0x100, record(Abi.STREAM_LOG, ""), 1100)
+                .records(false, ARENA + 0x100, new FuzzedGuest.Record(Abi.STREAM_LOG, 0, 1100, new byte[0]))
                 .build());
-        // 2,500 two-byte characters: longer than a log line may be, cut between characters
+        // 2,000 three-byte characters: longer than a log line may be, cut between characters
         seeds.put("exit-with-a-long-log-line", guest()
                 .outputLimit(65535)
                 .hypercall(Abi.HC_EXIT, ARENA)
-                .writeLongs(ARENA, ARENA + 0x100, 8 + 5001, exitCode(0, 0))
-                .write(ARENA + 0x100, ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN)
-                        .putInt(Abi.STREAM_LOG).putInt(5001).put((byte) 'x').array())
-                .write(ARENA + 0x109, "é".getBytes(StandardCharsets.UTF_8), 2500)
+                .records(false, ARENA + 0x100, new FuzzedGuest.Record(Abi.STREAM_LOG, 6000, 1, utf8("€")))
                 .build());
         // the same, of bytes that are not UTF-8: the cut used to keep none of it (fixed in Output)
         seeds.put("exit-with-a-long-binary-log-line", guest()
                 .outputLimit(65535)
                 .hypercall(Abi.HC_EXIT, ARENA)
-                .writeLongs(ARENA, ARENA + 0x100, 8 + 5001, exitCode(0, 0))
-                .write(ARENA + 0x100, ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN)
-                        .putInt(Abi.STREAM_LOG).putInt(5001).put((byte) 'x').array())
-                .write(ARENA + 0x109, new byte[] {(byte) 0x85}, 5000)
+                .records(false, ARENA + 0x100, new FuzzedGuest.Record(Abi.STREAM_LOG, 5000, 1, new byte[] {(byte) 0x85}))
                 .build());
         return seeds;
     }
@@ -139,18 +126,13 @@ final class FuzzSeeds {
         return Integer.toUnsignedLong(status) | (long) signal << 32;
     }
 
-    private static byte[] record(int stream, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + bytes.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(stream).putInt(bytes.length).put(bytes).array();
+    private static FuzzedGuest.Record text(int stream, String text) {
+        byte[] bytes = utf8(text);
+        return new FuzzedGuest.Record(stream, bytes.length, 1, bytes);
     }
 
-    private static byte[] records(byte[]... records) {
-        ByteBuffer all = ByteBuffer.allocate(java.util.Arrays.stream(records).mapToInt(r -> r.length).sum());
-        for (byte[] r : records) {
-            all.put(r);
-        }
-        return all.array();
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Writes the seeds into {@code invoker/}{@link #DIRECTORY}; run from the repository root. */

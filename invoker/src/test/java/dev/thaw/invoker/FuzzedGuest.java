@@ -21,19 +21,25 @@ import java.util.Arrays;
  *  24  u64 CR3
  *  32  u64 GDT base
  *  40  u64 TR base
- *  48  memory writes, until the input ends:
- *      u32 address (modulo RAM), u16 length, u16 copies (0 counts as 1), then the bytes,
- *      written copies times back to back, wrapping at the end of RAM (at most RAM bytes
- *      per write and 4 x RAM per input, so that no input is slow)
+ *  48  items until the input ends, each a u8 kind (its low bit) and then:
+ *      0, a memory write: u32 address (modulo RAM), u16 length, u16 copies (0 counts as 1),
+ *         the bytes; written copies times back to back, wrapping at the end of RAM
+ *      1, output records: u8 which hypercall (low bit), u32 address (modulo RAM), i8 length
+ *         adjustment, u8 count, then count records of u8 stream, u16 size, u16 copies, u8 k
+ *         and k bytes of a pattern that fills the record; they are laid back to back from the
+ *         address (cut at the end of RAM), and their address and length (plus the adjustment)
+ *         are written as {@code buf, len} at that hypercall's argument address, if it is in RAM
  * </pre>
  *
- * A shorter input reads as if padded with zeros. Memory starts zeroed for every input.
+ * The records item lets the fuzzer reach what takes long, consistent output (a log line past
+ * 4 KiB, a thousand log lines) in a few bytes; the raw writes reach everything else. Memory
+ * starts zeroed; an input that ends early reads as if padded with zeros. At most RAM bytes
+ * per item and 4 x RAM per input are written, so that no input is slow.
  */
 final class FuzzedGuest {
     /** Small, so that the fuzzer's addresses land inside often; 16 pages for the page walk. */
     static final int RAM = 64 * 1024;
-    static final int HEADER = 48;
-    private static final int WRITE_HEADER = 8;
+    private static final int RECORD_HEADER = 8;
 
     final int firstPort;
     final int secondPort;
@@ -45,51 +51,129 @@ final class FuzzedGuest {
     final long gdtBase;
     final long trBase;
 
-    private FuzzedGuest(ByteBuffer header) {
-        firstPort = header.getShort(0) & 0xffff;
-        secondPort = header.getShort(2) & 0xffff;
-        outputLimit = header.getShort(4) & 0xffff;
-        gdtLimit = header.getShort(6) & 0xffff;
-        firstArgument = header.getLong(8);
-        secondArgument = header.getLong(16);
-        cr3 = header.getLong(24);
-        gdtBase = header.getLong(32);
-        trBase = header.getLong(40);
+    private FuzzedGuest(Reader in) {
+        firstPort = in.u16();
+        secondPort = in.u16();
+        outputLimit = in.u16();
+        gdtLimit = in.u16();
+        firstArgument = in.u64();
+        secondArgument = in.u64();
+        cr3 = in.u64();
+        gdtBase = in.u64();
+        trBase = in.u64();
     }
 
     /** Decodes {@code input}, writing its memory image into {@code ram} (RAM bytes, zeroed first). */
     static FuzzedGuest parse(byte[] input, byte[] ram) {
-        ByteBuffer in = ByteBuffer.wrap(Arrays.copyOf(input, Math.max(input.length, HEADER)))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        Reader in = new Reader(input);
         FuzzedGuest guest = new FuzzedGuest(in);
         Arrays.fill(ram, (byte) 0);
-        int at = HEADER;
-        long budget = 4L * RAM; // bounds the time one input takes
-        while (input.length - at >= WRITE_HEADER && budget > 0) {
-            int address = (int) (Integer.toUnsignedLong(in.getInt(at)) % RAM);
-            int length = Math.min(in.getShort(at + 4) & 0xffff, input.length - at - WRITE_HEADER);
-            int copies = Math.max(1, in.getShort(at + 6) & 0xffff);
-            at += WRITE_HEADER;
-            // more than RAM bytes would only overwrite what was just written
-            int total = (int) Math.min((long) length * copies, RAM);
-            budget -= total + 1;
-            byte[] run = new byte[total];
-            System.arraycopy(input, at, run, 0, Math.min(length, total));
-            for (int filled = Math.min(length, total); filled < total; filled *= 2) {
-                System.arraycopy(run, 0, run, filled, Math.min(filled, total - filled));
+        long budget = 4L * RAM;
+        while (in.remaining() > 0 && budget > 0) {
+            if ((in.u8() & 1) == 0) {
+                int address = (int) (in.u32() % RAM);
+                int length = in.u16();
+                int copies = Math.max(1, in.u16());
+                byte[] bytes = repeat(in.bytes(length), copies, RAM);
+                writeWrapping(ram, address, bytes);
+                budget -= bytes.length + 1;
+            } else {
+                boolean second = (in.u8() & 1) != 0;
+                int address = (int) (in.u32() % RAM);
+                int adjustment = (byte) in.u8();
+                byte[] records = records(in, RAM - address);
+                System.arraycopy(records, 0, ram, address, records.length);
+                long argument = second ? guest.secondArgument : guest.firstArgument;
+                if (argument >= 0 && argument <= RAM - 16) {
+                    ByteBuffer.wrap(ram).order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong((int) argument, address).putLong((int) argument + 8, records.length + adjustment);
+                }
+                budget -= records.length + 1;
             }
-            int first = Math.min(total, RAM - address);
-            System.arraycopy(run, 0, ram, address, first);
-            System.arraycopy(run, first, ram, 0, total - first);
-            at += length;
         }
         return guest;
     }
 
+    /** The records of one records item, back to back, at most {@code room} bytes of them. */
+    private static byte[] records(Reader in, int room) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int count = in.u8();
+        for (int i = 0; i < count; i++) {
+            int stream = in.u8();
+            int size = in.u16();
+            int copies = Math.max(1, in.u16());
+            byte[] pattern = in.bytes(in.u8());
+            if (all.size() >= room) {
+                continue; // full: the rest is read, not laid out
+            }
+            byte[] content = pattern.length == 0 ? new byte[size] : repeat(pattern, size / pattern.length + 1, size);
+            ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + size).order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(stream).putInt(size).put(content);
+            all.writeBytes(repeat(record.array(), copies, room - all.size()));
+        }
+        return all.toByteArray();
+    }
+
+    /** {@code bytes} {@code copies} times, cut at {@code max} bytes. */
+    private static byte[] repeat(byte[] bytes, int copies, int max) {
+        int total = (int) Math.min((long) bytes.length * copies, Math.max(0, max));
+        byte[] out = new byte[total];
+        System.arraycopy(bytes, 0, out, 0, Math.min(bytes.length, total));
+        for (int filled = Math.min(bytes.length, total); filled < total; filled *= 2) {
+            System.arraycopy(out, 0, out, filled, Math.min(filled, total - filled));
+        }
+        return out;
+    }
+
+    private static void writeWrapping(byte[] ram, int address, byte[] bytes) {
+        int first = Math.min(bytes.length, RAM - address);
+        System.arraycopy(bytes, 0, ram, address, first);
+        System.arraycopy(bytes, first, ram, 0, bytes.length - first);
+    }
+
+    /** Little-endian fields from the input; zeros once it ends. */
+    private static final class Reader {
+        private final byte[] input;
+        private int at;
+
+        Reader(byte[] input) {
+            this.input = input;
+        }
+
+        int remaining() {
+            return Math.max(0, input.length - at);
+        }
+
+        int u8() {
+            return at < input.length ? input[at++] & 0xff : 0;
+        }
+
+        int u16() {
+            return u8() | u8() << 8;
+        }
+
+        long u32() {
+            return u16() | (long) u16() << 16;
+        }
+
+        long u64() {
+            return u32() | u32() << 32;
+        }
+
+        byte[] bytes(int n) {
+            byte[] b = Arrays.copyOfRange(input, Math.min(at, input.length), Math.min(at + n, input.length));
+            at += n;
+            return b;
+        }
+    }
+
+    /** One record of a records item: {@code copies} records of {@code size} bytes filled with {@code pattern}. */
+    record Record(int stream, int size, int copies, byte[] pattern) {}
+
     /** Writes a fuzz input field by field; for seeds and tests. */
     static final class Builder {
-        private final ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        private final ByteArrayOutputStream writes = new ByteArrayOutputStream();
+        private final ByteBuffer header = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteArrayOutputStream items = new ByteArrayOutputStream();
 
         Builder hypercall(int port, long argument) {
             header.putShort(0, (short) port).putLong(8, argument);
@@ -112,14 +196,9 @@ final class FuzzedGuest {
         }
 
         Builder write(long address, byte[] bytes) {
-            return write(address, bytes, 1);
-        }
-
-        Builder write(long address, byte[] bytes, int copies) {
-            ByteBuffer w = ByteBuffer.allocate(WRITE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            w.putInt((int) address).putShort((short) bytes.length).putShort((short) copies);
-            writes.writeBytes(w.array());
-            writes.writeBytes(bytes);
+            items.writeBytes(ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN)
+                    .put((byte) 0).putInt((int) address).putShort((short) bytes.length).putShort((short) 1).array());
+            items.writeBytes(bytes);
             return this;
         }
 
@@ -132,10 +211,24 @@ final class FuzzedGuest {
             return write(address, b.array());
         }
 
+        /** Output records at {@code address}, pointed at by the first or second hypercall's arguments. */
+        Builder records(boolean second, long address, Record... records) {
+            items.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                    .put((byte) 1).put((byte) (second ? 1 : 0)).putInt((int) address).put((byte) 0)
+                    .put((byte) records.length).array());
+            for (Record r : records) {
+                items.writeBytes(ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN)
+                        .put((byte) r.stream).putShort((short) r.size).putShort((short) r.copies)
+                        .put((byte) r.pattern.length).array());
+                items.writeBytes(r.pattern);
+            }
+            return this;
+        }
+
         byte[] build() {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             all.writeBytes(header.array());
-            all.writeBytes(writes.toByteArray());
+            all.writeBytes(items.toByteArray());
             return all.toByteArray();
         }
     }
