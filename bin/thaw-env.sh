@@ -50,11 +50,12 @@ thaw_packages() {
         || thaw_die "could not install ${missing[*]}"
 }
 
-# What building and testing Thaw needs from the host: a JDK, a C toolchain, and the tools
-# that fetch and patch Debian's musl source package.
+# What building and testing Thaw needs from the host: a JDK, a C toolchain, the tools that
+# fetch and patch Debian's source packages (musl; CPython, Lua and zlib for the runtimes,
+# built on first use), and python3.11, which compiles the Python runtime's library to .pyc.
 thaw_setup() {
     thaw_find_java
-    thaw_packages gcc make patch dpkg-dev libc6-dev linux-libc-dev ca-certificates
+    thaw_packages gcc make patch dpkg-dev libc6-dev linux-libc-dev ca-certificates python3.11
     [ -e /dev/kvm ] || echo "thaw: WARNING: /dev/kvm is missing; functions cannot run here" >&2
 }
 

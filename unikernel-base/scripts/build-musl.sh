@@ -56,3 +56,4 @@ fi
 
 mkdir -p "$sysroot"
 cp -a "$out/include" "$out/lib" "$out/MUSL_VERSION" "$sysroot/"
+echo "$key" > "$sysroot/MUSL_KEY"   # what runtimes/build.sh keys its compiled runtimes on

@@ -13,6 +13,21 @@ void clock_resumed(const struct thaw_recv *r)
     s->ns_per_tick_32 = r->tsc_khz ? (1000000ull << 32) / r->tsc_khz : 0;
 }
 
+/* Before the snapshot point of a "snapshot at ready" guest: the clocks the host read when it
+ * built the guest, running on with the TSC. Every resume replaces them. */
+void clock_start_at_deploy(void)
+{
+    struct libos_state *s = state();
+    if (s->clock_started)
+        return;
+    const struct thaw_boot_info *b = boot_info();
+    s->tsc0 = rdtsc();
+    s->wall0 = b->boot_wall_ns;
+    s->mono0 = b->boot_mono_ns;
+    s->ns_per_tick_32 = b->tsc_khz ? (1000000ull << 32) / b->tsc_khz : 0;
+    s->clock_started = 1;
+}
+
 static uint64_t elapsed_ns(const struct libos_state *s)
 {
     return (uint64_t)(((unsigned __int128)(rdtsc() - s->tsc0) * s->ns_per_tick_32) >> 32);

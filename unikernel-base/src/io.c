@@ -74,11 +74,32 @@ const struct thaw_recv *io_request(void)
     return (const struct thaw_recv *)boot_info()->io_base;
 }
 
+int io_deploy_time(void)
+{
+    return (boot_info()->flags & THAW_BOOT_SNAPSHOT_AT_READY) && !state()->resumed;
+}
+
+/* Output written before the snapshot point: buffered where the request will go, and handed
+ * to the host with a flush just before the recv (the boot's output, not an invocation's). */
+static void start_boot_output(struct libos_state *io)
+{
+    if (io->out_start)
+        return;
+    const struct thaw_boot_info *b = boot_info();
+    io->out_start = io->out_pos = (char *)(b->io_base + IO_HEADER);
+    io->out_end = (char *)(b->io_base + b->io_size);
+    io->last = 0;
+}
+
+static void flush(struct libos_state *io);
+
 void io_await_request(void)
 {
     struct libos_state *io = state();
     if (io->resumed)
         return;
+    if (io->out_start)
+        flush(io);
     const struct thaw_boot_info *b = boot_info();
     struct thaw_recv *r = (struct thaw_recv *)b->io_base;
     r->buf = b->io_base + IO_HEADER;
@@ -120,6 +141,7 @@ void io_await_request(void)
     io->last = 0;
     clock_resumed(r);
     random_resumed(r);
+    unsupported_resumed();
 }
 
 long io_read(int fd, void *buf, size_t len)
@@ -183,25 +205,51 @@ long io_write(int fd, const void *buf, size_t len)
 {
     if (fd != 1 && fd != 2)
         return -EBADF;
-    io_await_request();
+    if (io_deploy_time())
+        start_boot_output(state());
+    else
+        io_await_request();
     append(fd == 1 ? THAW_STREAM_STDOUT : THAW_STREAM_STDERR, buf, len, 1);
     return (long)len;
 }
 
 void io_log(const char *msg, size_t len)
 {
-    io_await_request();
+    if (io_deploy_time())
+        start_boot_output(state());
+    else
+        io_await_request();
     append(THAW_STREAM_LOG, msg, len, 0);
 }
 
+/* Records a log line without reaching the snapshot point: before it, the line leaves with
+ * the boot's output. */
+void io_log_quietly(const char *msg, size_t len)
+{
+    struct libos_state *io = state();
+    if (!io->resumed)
+        start_boot_output(io);
+    append(THAW_STREAM_LOG, msg, len, 0);
+}
+
+/* Exiting before thaw_ready() fails the deploy with the output so far (a Python traceback). */
 _Noreturn void io_exit(int status, int signal)
 {
-    io_await_request();
     struct libos_state *io = state();
+    if (io_deploy_time())
+        start_boot_output(io);
+    else
+        io_await_request();
     struct thaw_exit e = {
         (uintptr_t)io->out_start, (uint64_t)(io->out_pos - io->out_start), status & 0xff, signal,
     };
     hypercall(THAW_HC_EXIT, &e);
     for (;;)
         __builtin_trap(); /* the host never resumes an exited guest */
+}
+
+/* Part of the guest API in <thaw/thaw.h>. */
+void thaw_ready(void)
+{
+    io_await_request();
 }

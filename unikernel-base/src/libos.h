@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <thaw/abi.h>
 
+#undef PAGE_SIZE /* <limits.h> has one under _GNU_SOURCE */
 #define PAGE_SIZE 4096ul
 
 static inline const struct thaw_boot_info *boot_info(void)
@@ -48,6 +49,10 @@ struct libos_state {
     uint64_t counter;
     size_t avail;
     uint8_t block[64];
+    /* clock.c and random.c: started from the boot information (deploy-time values) */
+    int clock_started, random_started;
+    /* syscall.c: system calls reported as unsupported in this invocation, one bit each */
+    uint64_t unsupported[8];
 };
 
 /* The I/O arena: struct thaw_recv, then struct libos_state, then the request from here. */
@@ -63,24 +68,52 @@ static inline struct libos_state *state(void)
 
 /* io.c: the request, the output records, the end of an invocation */
 void io_await_request(void);                 /* the snapshot point; a no-op once resumed */
+int io_deploy_time(void);                    /* before thaw_ready() in a "snapshot at ready" guest */
 long io_read(int fd, void *buf, size_t len);
 long io_write(int fd, const void *buf, size_t len);
 void io_log(const char *msg, size_t len);
+void io_log_quietly(const char *msg, size_t len); /* never the snapshot point */
 _Noreturn void io_exit(int status, int signal);
 const struct thaw_recv *io_request(void);    /* valid after io_await_request() */
 
 /* clock.c */
 void clock_resumed(const struct thaw_recv *r); /* called once per resume */
+void clock_start_at_deploy(void);              /* before the snapshot point: the boot's clocks */
 uint64_t clock_now_ns(int clock_id, int *ok);
 
 /* random.c */
 void random_resumed(const struct thaw_recv *r);
+void random_start_at_deploy(void);
 void random_fill(void *buf, size_t len);
+
+/* The clock and getrandom belong to the invocation: reading them is the snapshot point,
+ * except before thaw_ready() in a "snapshot at ready" guest, where they give deploy-time
+ * values. */
+static inline void observe_world(void)
+{
+    if (io_deploy_time()) {
+        clock_start_at_deploy();
+        random_start_at_deploy();
+    } else {
+        io_await_request();
+    }
+}
+
+/* syscall.c: calls made during init that returned ENOSYS, reported again after a resume */
+void unsupported_resumed(void);
+
+/* fs.c and tmpfs.c: files (see fs.c) */
+long fs_syscall(long n, long a, long b, long c, long d, long e, int *handled);
+long fs_read(int fd, void *buf, size_t len);
+long fs_write(int fd, const void *buf, size_t len);
+long fs_mmap_copy(int fd, void *to, size_t len, long off); /* fills a private mapping of a file */
+const char *fs_cwd(void);
 
 /* memory.c */
 long mem_brk(uintptr_t addr);
 long mem_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, long off);
 long mem_munmap(uintptr_t addr, size_t len);
 long mem_madvise(uintptr_t addr, size_t len, int advice);
+long mem_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags);
 
 #endif

@@ -62,10 +62,25 @@ static void remove_extent(int i)
 
 long mem_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, long off)
 {
-    (void)addr; (void)prot; (void)off;
+    (void)addr;
     init();
-    if (!(flags & MAP_ANONYMOUS) || fd != -1)
-        return -ENODEV; /* no files in a Thaw guest */
+    if (!(flags & MAP_ANONYMOUS)) {
+        /* A file: a private copy of its contents (the files are in guest memory already, but
+         * not page-aligned). Nothing can write a shared mapping back to a read-only file. */
+        if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+            return -EACCES;
+        if (off < 0 || off & (PAGE_SIZE - 1))
+            return -EINVAL;
+        long p = mem_mmap(addr, len, prot, (flags & ~MAP_SHARED) | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p < 0)
+            return p;
+        long r = fs_mmap_copy(fd, (void *)p, len, off);
+        if (r < 0) {
+            mem_munmap((uintptr_t)p, len);
+            return r;
+        }
+        return p;
+    }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
         return -ENOMEM;
     if (!len || len > boot_info()->mem_size)
@@ -127,6 +142,30 @@ long mem_munmap(uintptr_t addr, size_t len)
         remove_extent(0);
     }
     return 0;
+}
+
+/* Grows by moving (MREMAP_MAYMOVE) or shrinks in place. */
+long mem_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags)
+{
+    init();
+    old_len = page_up(old_len);
+    new_len = page_up(new_len);
+    if (old & (PAGE_SIZE - 1) || !new_len || flags & ~MREMAP_MAYMOVE || old < mem.mmap_low
+        || old + old_len < old || old + old_len > boot_info()->mmap_top)
+        return -EINVAL;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            mem_munmap(old + new_len, old_len - new_len);
+        return (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    long p = mem_mmap(0, new_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p < 0)
+        return p;
+    memcpy((void *)p, (const void *)old, old_len);
+    mem_munmap(old, old_len);
+    return p;
 }
 
 long mem_madvise(uintptr_t addr, size_t len, int advice)

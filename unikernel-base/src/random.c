@@ -43,6 +43,20 @@ void random_resumed(const struct thaw_recv *r)
     s->avail = 0;
 }
 
+/* Before the snapshot point of a "snapshot at ready" guest: keyed with the boot's entropy,
+ * the same for every invocation of the snapshot, which is why init's seeds must be renewed
+ * after thaw_ready(). */
+void random_start_at_deploy(void)
+{
+    struct libos_state *s = state();
+    if (s->random_started)
+        return;
+    memcpy(s->key, boot_info()->boot_entropy, sizeof s->key);
+    s->counter = 0;
+    s->avail = 0;
+    s->random_started = 1;
+}
+
 void random_fill(void *buf, size_t len)
 {
     struct libos_state *s = state();

@@ -16,7 +16,11 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/select.h>
 #include "libos.h"
+#include "syscall_names.h"
 
 /* The note that tells the snapshotter this binary is linked against this library OS. It
  * sits in the same object as __thaw_syscall, which musl always references. */
@@ -43,11 +47,26 @@ static long set_fs(uint64_t base)
     return 0;
 }
 
+/* Descriptors 0-2 are the request and the output (io.c); the rest are files (fs.c). */
+static long sys_read(int fd, void *buf, size_t len)
+{
+    if (fd == 0)
+        return io_read(fd, buf, len);
+    return fd == 1 || fd == 2 ? -EBADF : fs_read(fd, buf, len);
+}
+
+static long sys_write(int fd, const void *buf, size_t len)
+{
+    if (fd == 1 || fd == 2)
+        return io_write(fd, buf, len);
+    return fd == 0 ? -EBADF : fs_write(fd, buf, len);
+}
+
 static long sys_readv(int fd, const struct iovec *iov, int n)
 {
     long total = 0;
     for (int i = 0; i < n; i++) {
-        long r = io_read(fd, iov[i].iov_base, iov[i].iov_len);
+        long r = sys_read(fd, iov[i].iov_base, iov[i].iov_len);
         if (r < 0)
             return total ? total : r;
         total += r;
@@ -61,17 +80,19 @@ static long sys_writev(int fd, const struct iovec *iov, int n)
 {
     long total = 0;
     for (int i = 0; i < n; i++) {
-        long r = io_write(fd, iov[i].iov_base, iov[i].iov_len);
+        long r = sys_write(fd, iov[i].iov_base, iov[i].iov_len);
         if (r < 0)
             return total ? total : r;
         total += r;
+        if ((size_t)r < iov[i].iov_len)
+            break;
     }
     return total;
 }
 
 static long sys_clock_gettime(int id, struct timespec *ts)
 {
-    io_await_request(); /* a clock reading belongs to an invocation, not to the snapshot */
+    observe_world(); /* a clock reading belongs to an invocation, not to the snapshot */
     int ok;
     uint64_t ns = clock_now_ns(id, &ok);
     if (!ok)
@@ -87,7 +108,7 @@ static long sys_sleep(int id, int flags, const struct timespec *req)
     if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
         return -EINVAL;
     int ok;
-    io_await_request();
+    observe_world();
     uint64_t want = (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec;
     uint64_t deadline = flags & TIMER_ABSTIME ? want : clock_now_ns(id, &ok) + want;
     while (clock_now_ns(id, &ok) < deadline)
@@ -97,7 +118,7 @@ static long sys_sleep(int id, int flags, const struct timespec *req)
 
 static long sys_getrandom(void *buf, size_t len)
 {
-    io_await_request(); /* randomness must differ between invocations of one snapshot */
+    observe_world(); /* randomness must differ between invocations of one snapshot */
     random_fill(buf, len);
     return (long)len;
 }
@@ -113,27 +134,6 @@ static long sys_kill(long pid, int sig)
     if (sig == 0 || sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT)
         return 0;
     io_exit(128 + sig, sig);
-}
-
-static long sys_fstat(int fd, struct stat *st)
-{
-    if (fd < 0 || fd > 2)
-        return -EBADF;
-    memset(st, 0, sizeof *st);
-    st->st_mode = S_IFIFO | 0600; /* stdin and stdout behave like pipes */
-    st->st_blksize = PAGE_SIZE;
-    return 0;
-}
-
-static long sys_fcntl(int fd, int cmd)
-{
-    if (fd < 0 || fd > 2)
-        return -EBADF;
-    switch (cmd) {
-    case F_GETFL: return fd == 0 ? O_RDONLY : O_WRONLY;
-    case F_GETFD: case F_SETFD: case F_SETFL: return 0;
-    default: return -EINVAL;
-    }
 }
 
 static long sys_uname(struct utsname *u)
@@ -155,7 +155,7 @@ static long sys_prlimit(int resource, const struct rlimit *set, struct rlimit *o
         const struct thaw_boot_info *b = boot_info();
         rlim_t v = resource == RLIMIT_STACK ? b->stack_high - b->stack_low
                  : resource == RLIMIT_AS || resource == RLIMIT_DATA ? b->mem_size
-                 : resource == RLIMIT_NOFILE ? 3 : RLIM_INFINITY;
+                 : resource == RLIMIT_NOFILE ? 256 : RLIM_INFINITY;
         old->rlim_cur = old->rlim_max = v;
     }
     return 0;
@@ -170,31 +170,124 @@ static long sys_arch_prctl(int code, uint64_t addr)
     }
 }
 
+/* CPU time is the time since the resume: an invocation is the process's whole life. */
+static long sys_getrusage(struct rusage *ru)
+{
+    memset(ru, 0, sizeof *ru);
+    int ok;
+    uint64_t ns = state()->resumed || io_deploy_time() ? clock_now_ns(CLOCK_PROCESS_CPUTIME_ID, &ok) : 0;
+    ru->ru_utime.tv_sec = (time_t)(ns / 1000000000u);
+    ru->ru_utime.tv_usec = (suseconds_t)(ns % 1000000000u / 1000);
+    ru->ru_maxrss = (long)(boot_info()->mem_size / 1024);
+    return 0;
+}
+
+/* Nothing ever blocks: stdin holds the whole request and output is buffered, so every
+ * descriptor is ready at once. A wait without descriptors is a sleep. */
+static long sys_poll(struct pollfd *fds, unsigned long n, long timeout_ms)
+{
+    long ready = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        fds[i].revents = (short)(fds[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+        if (fds[i].fd >= 0 && fds[i].revents)
+            ready++;
+    }
+    if (!ready && timeout_ms > 0) {
+        struct timespec t = { timeout_ms / 1000, timeout_ms % 1000 * 1000000 };
+        sys_sleep(CLOCK_MONOTONIC, 0, &t);
+    }
+    return ready;
+}
+
+static long sys_select(int n, fd_set *r, fd_set *w, fd_set *e, long timeout_ms)
+{
+    long ready = 0;
+    if (n < 0 || n > FD_SETSIZE)
+        return -EINVAL;
+    if (e)
+        memset(e, 0, sizeof *e);
+    for (int fd = 0; fd < n; fd++)
+        ready += (r && FD_ISSET(fd, r)) + (w && FD_ISSET(fd, w));
+    if (!ready && timeout_ms > 0) {
+        struct timespec t = { timeout_ms / 1000, timeout_ms % 1000 * 1000000 };
+        sys_sleep(CLOCK_MONOTONIC, 0, &t);
+    }
+    return ready;
+}
+
+static long timeout_ms(const struct timespec *t)
+{
+    return t ? t->tv_sec * 1000 + t->tv_nsec / 1000000 : -1;
+}
+
+/* One thread: a futex wait could only be woken by itself. */
+static long sys_futex(int *addr, int op, int val)
+{
+    switch (op & 0x7f) { /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
+    case 1: return 0;                                     /* FUTEX_WAKE: nobody waits */
+    case 0: case 9: return *addr != val ? -EAGAIN : -EDEADLK; /* FUTEX_WAIT, _BITSET */
+    default: return -ENOSYS;
+    }
+}
+
+/* A call the library OS does not implement returns ENOSYS and says so in the log, naming
+ * it, so that a user learns why a program degrades: once per invocation, and for a call
+ * made during init, in every invocation (the host passes each line on once per function). */
+static void report_unsupported(long n)
+{
+    char line[96] = "thaw: unsupported system call ";
+    const char *name = n < (long)(sizeof syscall_names / sizeof *syscall_names) && syscall_names[n] ? syscall_names[n] : "?";
+    size_t at = strlen(line);
+    size_t len = strlen(name);
+    if (len > 40)
+        len = 40;
+    memcpy(line + at, name, len);
+    at += len;
+    char num[24];
+    int k = 0;
+    unsigned long v = (unsigned long)n;
+    do num[k++] = (char)('0' + v % 10); while (v /= 10);
+    line[at++] = ' ';
+    line[at++] = '(';
+    while (k)
+        line[at++] = num[--k];
+    memcpy(line + at, "): ENOSYS", 9);
+    at += 9;
+    io_log_quietly(line, at);
+}
+
+static long unsupported(long n)
+{
+    uint64_t *seen = state()->unsupported;
+    if (n < 0 || n >= 512)
+        return -ENOSYS;
+    if (!(seen[n / 64] & 1ull << (n % 64))) {
+        seen[n / 64] |= 1ull << (n % 64);
+        report_unsupported(n);
+    }
+    return -ENOSYS;
+}
+
+void unsupported_resumed(void)
+{
+    const uint64_t *seen = state()->unsupported;
+    for (long w = 0; w < 8; w++)
+        for (uint64_t bits = seen[w]; bits; bits &= bits - 1)
+            report_unsupported(w * 64 + __builtin_ctzll(bits));
+}
+
 long __thaw_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
-    (void)d;
     switch (n) {
-    case SYS_read:          return io_read((int)a, (void *)b, (size_t)c);
+    case SYS_read:          return sys_read((int)a, (void *)b, (size_t)c);
     case SYS_readv:         return sys_readv((int)a, (const struct iovec *)b, (int)c);
-    case SYS_write:         return io_write((int)a, (const void *)b, (size_t)c);
+    case SYS_write:         return sys_write((int)a, (const void *)b, (size_t)c);
     case SYS_writev:        return sys_writev((int)a, (const struct iovec *)b, (int)c);
-    case SYS_close:         return a >= 0 && a <= 2 ? 0 : -EBADF;
-    case SYS_fstat:         return sys_fstat((int)a, (struct stat *)b);
-    case SYS_lseek:         return a >= 0 && a <= 2 ? -ESPIPE : -EBADF;
-    case SYS_ioctl:         return a >= 0 && a <= 2 ? -ENOTTY : -EBADF;
-    case SYS_fcntl:         return sys_fcntl((int)a, (int)b);
-    case SYS_open:
-    case SYS_openat:
-    case SYS_access:
-    case SYS_faccessat:
-    case SYS_stat:
-    case SYS_lstat:
-    case SYS_newfstatat:    return -ENOENT; /* no file system */
 
     case SYS_brk:           return mem_brk((uintptr_t)a);
     case SYS_mmap:          return mem_mmap((uintptr_t)a, (size_t)b, (int)c, (int)d, (int)e, f);
     case SYS_munmap:        return mem_munmap((uintptr_t)a, (size_t)b);
-    case SYS_mremap:        return -ENOMEM; /* musl's realloc falls back to copying */
+    case SYS_mremap:        return mem_mremap((uintptr_t)a, (size_t)b, (size_t)c, (int)d);
     case SYS_madvise:       return mem_madvise((uintptr_t)a, (size_t)b, (int)c);
     case SYS_mprotect:      return 0;
 
@@ -218,15 +311,28 @@ long __thaw_syscall(long n, long a, long b, long c, long d, long e, long f)
     case SYS_getppid:       return 0;
     case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid: return 0;
     case SYS_uname:         return sys_uname((struct utsname *)a);
-    case SYS_getcwd:
-        if (b < 2)
-            return -ERANGE;
-        strcpy((char *)a, "/");
-        return 2;
     case SYS_getrlimit:     return sys_prlimit((int)a, 0, (struct rlimit *)b);
     case SYS_prlimit64:     return sys_prlimit((int)b, (const struct rlimit *)c, (struct rlimit *)d);
     case SYS_arch_prctl:    return sys_arch_prctl((int)a, (uint64_t)b);
     case SYS_sched_yield:   return 0;
+    case SYS_getrusage:     return sys_getrusage((struct rusage *)b);
+    case SYS_sched_getaffinity: /* one CPU */
+        if (b < 8)
+            return -EINVAL;
+        memset((void *)c, 0, 8);
+        *(unsigned char *)c = 1;
+        return 8;
+    case SYS_poll:          return sys_poll((struct pollfd *)a, (unsigned long)b, c);
+    case SYS_ppoll:         return sys_poll((struct pollfd *)a, (unsigned long)b, timeout_ms((const struct timespec *)c));
+    case SYS_select: {
+        const struct timeval *tv = (const struct timeval *)e;
+        return sys_select((int)a, (fd_set *)b, (fd_set *)c, (fd_set *)d, tv ? tv->tv_sec * 1000 + tv->tv_usec / 1000 : -1);
+    }
+    case SYS_pselect6:      return sys_select((int)a, (fd_set *)b, (fd_set *)c, (fd_set *)d, timeout_ms((const struct timespec *)e));
+    case SYS_futex:         return sys_futex((int *)a, (int)b, (int)c);
+    case SYS_getpgrp: case SYS_getsid: return GUEST_PID;
+    case SYS_getpgid:       return GUEST_PID;
+    case SYS_getgroups:     return 0;
 
     /* No signals are ever delivered: masks and handlers are accepted and kept nowhere. */
     case SYS_rt_sigprocmask:
@@ -239,7 +345,11 @@ long __thaw_syscall(long n, long a, long b, long c, long d, long e, long f)
         return 0;
     case SYS_sigaltstack:   return 0;
 
-    default:                return -ENOSYS;
+    default: {
+        int handled;
+        long r = fs_syscall(n, a, b, c, d, e, &handled);
+        return handled ? r : unsupported(n);
+    }
     }
 }
 

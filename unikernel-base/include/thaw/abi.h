@@ -42,10 +42,14 @@
 #define THAW_BOOT_INFO_ADDR 0x1000ull
 #define THAW_BOOT_MAGIC     0x544f4f4257414854ull /* "THAWBOOT" */
 
+/* thaw_boot_info.flags: the snapshot point is thaw_ready() (<thaw/thaw.h>), not the first
+ * contact with the world. Before it, clocks and getrandom return deploy-time values. */
+#define THAW_BOOT_SNAPSHOT_AT_READY 1u
+
 struct thaw_boot_info {
     uint64_t magic;       /* THAW_BOOT_MAGIC */
     uint32_t abi_version; /* THAW_ABI_VERSION */
-    uint32_t flags;       /* none yet: 0 */
+    uint32_t flags;       /* THAW_BOOT_* */
     uint64_t mem_size;    /* bytes of guest RAM, identity mapped from 0 */
     uint64_t heap_start;  /* page after the loaded image: brk starts here */
     uint64_t mmap_top;    /* anonymous mmap grows down from here (exclusive) */
@@ -53,6 +57,14 @@ struct thaw_boot_info {
     uint64_t io_size;
     uint64_t stack_low;   /* the initial stack; an unmapped guard page lies below it */
     uint64_t stack_high;
+    uint64_t fs_image;    /* the read-only file image (<thaw/fsimage.h>), mapped read-only; 0: none */
+    uint64_t fs_size;     /* its bytes */
+    /* Deploy time: what the clocks and getrandom start from before the snapshot point when
+     * THAW_BOOT_SNAPSHOT_AT_READY is set. Every resume replaces them (struct thaw_recv). */
+    uint64_t boot_wall_ns;
+    uint64_t boot_mono_ns;
+    uint64_t tsc_khz;     /* 0: unknown */
+    uint8_t boot_entropy[32];
 };
 
 /* ---- THAW_HC_RECV -------------------------------------------------------------------- */

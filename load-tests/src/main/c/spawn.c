@@ -1,7 +1,7 @@
 /* spawn: the comparison baseline for Thaw's benchmark. Starts a program N times as an
  * ordinary process (fork + exec + wait), feeding INPUT on stdin and reading all of its
  * stdout, and prints each iteration's wall time in microseconds, one per line.
- *   spawn N INPUT PROGRAM */
+ *   spawn N INPUT PROGRAM [ARGUMENTS...] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +18,8 @@ static double now_us(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: spawn N INPUT PROGRAM\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: spawn N INPUT PROGRAM [ARGUMENTS...]\n");
         return 2;
     }
     int n = atoi(argv[1]);
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
             dup2(in[0], 0);
             dup2(out[1], 1);
             close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-            execl(argv[3], argv[3], (char *)NULL);
+            execv(argv[3], &argv[3]);
             _exit(127);
         }
         close(in[0]);

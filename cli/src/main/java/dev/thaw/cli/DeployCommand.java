@@ -1,6 +1,7 @@
 package dev.thaw.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thaw.protocol.Bundle;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -21,6 +22,21 @@ final class DeployCommand extends Subcommand {
             description = "The function folder, holding function.json (default: the current directory).")
     Path dir;
 
+    /** The first python or lua deploy on a host builds the runtime: say so to whoever waits. */
+    private static String runtimeNote(Path dir) {
+        try {
+            String runtime = new ObjectMapper()
+                    .readTree(dir.resolve(FunctionName.MANIFEST).toFile()).path("runtime").asText("c");
+            return switch (runtime) {
+                case "python" -> " (the first Python function on a host builds the runtime: ~5 min)";
+                case "lua" -> " (the first Lua function on a host builds the runtime: ~1 min)";
+                default -> "";
+            };
+        } catch (IOException e) {
+            return ""; // the gateway will say what is wrong with the manifest
+        }
+    }
+
     @Override
     int run() {
         if (!Files.isDirectory(dir)) {
@@ -39,7 +55,8 @@ final class DeployCommand extends Subcommand {
         }
         Gateway.Response response;
         try (Gateway gateway = fn.gateway();
-             Spinner _ = Spinner.start(fn.environment().interactive() && !fn.json(), out(), "deploying " + name)) {
+             Spinner _ = Spinner.start(fn.environment().interactive() && !fn.json(), out(), "deploying " + name
+                     + runtimeNote(dir))) {
             response = gateway.send("PUT", "/v1/functions/" + name, bundle.bytes(), "Content-Type", "application/gzip");
         }
         if (fn.json()) {

@@ -70,6 +70,45 @@ class InitCommandTest {
     }
 
     @Test
+    void pythonAndLuaStartersGreetWhatTheyGetWithTheHostsInterpreters() throws Exception {
+        Cli.Result py = new Cli().run("init", "--runtime", "python", "py-greeter", "--dir", parent.toString());
+        assertEquals(0, py.exit(), py.err());
+        Path pyDir = parent.resolve("py-greeter");
+        assertEquals("created " + pyDir + "/handler.py and " + pyDir + "/function.json", py.outLines().getFirst());
+        JsonNode manifest = new ObjectMapper().readTree(pyDir.resolve("function.json").toFile());
+        assertEquals("python", manifest.path("runtime").asText());
+        assertEquals(64, manifest.path("memory_mb").asInt());
+        assertEquals("Hello, Ada!\n", run(pyDir, "Ada\n", "/usr/bin/python3.11", "-B", "-c",
+                "import sys, handler; sys.stdout.write(handler.handle(sys.stdin.buffer.read()))"));
+
+        Cli.Result lua = new Cli().run("init", "--runtime", "lua", "lua-greeter", "--dir", parent.toString());
+        assertEquals(0, lua.exit(), lua.err());
+        Path luaDir = parent.resolve("lua-greeter");
+        assertEquals("lua", new ObjectMapper().readTree(luaDir.resolve("function.json").toFile()).path("runtime").asText());
+        assertEquals("Hello, world!\n", run(luaDir, "", "lua5.4", "-e", "io.write(dofile('handler.lua')(io.read('a')))"));
+    }
+
+    @Test
+    void refusesAnUnknownRuntime() {
+        Cli.Result result = new Cli().run("init", "--runtime", "ruby", "greeter", "--dir", parent.toString());
+        assertEquals(2, result.exit(), result.err());
+        assertTrue(result.err().contains("ruby"), result.err());
+        assertFalse(Files.exists(parent.resolve("greeter")));
+    }
+
+    /** Runs an interpreter (./test installs python3.11 and lua5.4) in dir with input on stdin. */
+    private static String run(Path dir, String input, String... command) throws Exception {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(false).start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), errors);
+        return output;
+    }
+
+    @Test
     void refusesAnInvalidName() {
         Cli.Result result = init("Hello_World");
         assertEquals(1, result.exit());

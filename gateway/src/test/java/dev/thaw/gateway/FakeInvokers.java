@@ -18,7 +18,7 @@ import java.util.function.Function;
  */
 public final class FakeInvokers implements Invokers {
     public final List<String> forgotten = new ArrayList<>();
-    public final List<Long> deadlines = new ArrayList<>();
+    public final List<Long> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
     public volatile Function<byte[], CompletableFuture<InvocationResult>> answer =
             input -> CompletableFuture.completedFuture(exited(0, "echo:" + new String(input, StandardCharsets.UTF_8)));
 

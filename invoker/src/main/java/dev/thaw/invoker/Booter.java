@@ -23,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
 
 /**
@@ -57,7 +58,7 @@ final class Booter {
                 vcpu.setSignalMask(slot.runMask());
 
                 long t1 = System.nanoTime();
-                Output output = new Output(BOOT_OUTPUT_LIMIT);
+                Output output = new Output(BOOT_OUTPUT_LIMIT, new HashSet<>());
                 long deadline = t1 + timeout.toNanos();
                 GuestRun run = new GuestRun(vcpu, memory, deadline, output, slot);
                 slot.arm(deadline);

@@ -38,7 +38,7 @@ public final class DedicatedShell implements AutoCloseable {
         long submitted = System.nanoTime();
         Shell fresh = newShell();
         try {
-            return vcpu.runToEnd(fresh, input, limits, submitted);
+            return vcpu.runToEnd(fresh, input, limits, submitted, pool.reportedOnce());
         } finally {
             engine.closeLater(fresh);
         }
@@ -57,7 +57,7 @@ public final class DedicatedShell implements AutoCloseable {
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {
         Result r;
         try {
-            r = vcpu.runToEnd(s, input, limits, System.nanoTime());
+            r = vcpu.runToEnd(s, input, limits, System.nanoTime(), pool.reportedOnce());
         } catch (RuntimeException e) {
             engine.closeLater(s);
             throw e;

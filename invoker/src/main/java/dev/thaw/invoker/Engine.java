@@ -126,7 +126,8 @@ public final class Engine implements AutoCloseable {
         return kvm;
     }
 
-    long tscKhz() {
+    /** The guest TSC's frequency in kHz (what the library OS scales its clocks by). */
+    public long tscKhz() {
         return tscKhz;
     }
 

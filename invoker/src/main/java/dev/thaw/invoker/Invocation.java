@@ -1,5 +1,7 @@
 package dev.thaw.invoker;
 
+import java.util.Set;
+
 /**
  * One invocation on one shell, on the thread that owns the shell: the request is written into
  * the guest, the guest runs under the watchdog in one or more time slices, then the output and
@@ -36,7 +38,8 @@ final class Invocation {
      * caller asked and {@code deadline} when the invocation must be over (System.nanoTime()).
      * The caller checked that the request fits ({@link Shell#inputCapacity()}).
      */
-    static Invocation start(Shell shell, byte[] input, Limits limits, long submitted, long deadline, VcpuThread thread) {
+    static Invocation start(Shell shell, byte[] input, Limits limits, long submitted, long deadline, VcpuThread thread,
+                            Set<String> reportedOnce) {
         long started = System.nanoTime();
         boolean warm = shell.warm();
         try {
@@ -45,7 +48,7 @@ final class Invocation {
             shell.markBroken();
             throw t;
         }
-        Output output = new Output(limits.maxOutputBytes());
+        Output output = new Output(limits.maxOutputBytes(), reportedOnce);
         return new Invocation(shell, limits, submitted, deadline, started, warm, output,
                 shell.newRun(deadline, output, thread.slot()), thread);
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What one guest run wrote to stdout, stderr and its log, up to a byte limit over all three.
@@ -35,9 +36,30 @@ final class Output implements OutputRecords.Sink {
     private int stderrLength;
     private final List<String> logs = new ArrayList<>();
     private long droppedLogLines;
+    private final Set<String> reportedOnce;
 
-    Output(long limit) {
+    /** Log lines with this prefix (the library OS's "unsupported system call" notes) are kept once per set. */
+    static final String ONCE_PREFIX = "thaw: unsupported system call ";
+    /**
+     * The set is the host's memory and the lines are the guest's: only short lines count, and
+     * only so many (there are fewer system calls), so a guest that logs made-up ones cannot
+     * grow it. Past the bound, lines are simply passed on every time.
+     */
+    static final int ONCE_MAX_LENGTH = 128;
+    static final int ONCE_MAX_LINES = 512;
+
+    /**
+     * @param reportedOnce the once-only log lines already passed on for this function; this
+     *                     output adds the new ones
+     */
+    Output(long limit, Set<String> reportedOnce) {
         this.limit = limit;
+        this.reportedOnce = reportedOnce;
+    }
+
+    private boolean reportedOnlyOnce(String line) {
+        return line.startsWith(ONCE_PREFIX) && line.length() <= ONCE_MAX_LENGTH
+                && (reportedOnce.contains(line) || reportedOnce.size() < ONCE_MAX_LINES);
     }
 
     @Override
@@ -69,7 +91,10 @@ final class Output implements OutputRecords.Sink {
             return;
         }
         if (bytes.byteSize() <= MAX_LOG_LINE_BYTES) {
-            logs.add(new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+            String line = new String(bytes.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+            if (!reportedOnlyOnce(line) || reportedOnce.add(line)) {
+                logs.add(line);
+            }
             return;
         }
         // not inside a UTF-8 character: back over at most 3 continuation bytes (a character is

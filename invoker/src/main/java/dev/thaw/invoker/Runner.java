@@ -226,7 +226,7 @@ final class Runner {
             }
             shell = takeShell(pool);
             Invocation invocation = Invocation.start(shell, task.input(), task.limits(), task.submitted(),
-                    task.deadline(), vcpu);
+                    task.deadline(), vcpu, pool.reportedOnce());
             slice(new Parked(task, shell, invocation));
         } catch (Throwable t) {
             fail(task, shell, t);
@@ -356,7 +356,8 @@ final class Runner {
                 Shell shell = Shell.create(engine.kvm(), task.pool().snapshot(), slot.runMask());
                 if (task.warmupInput() != null) {
                     try {
-                        vcpu.runToEnd(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime());
+                        vcpu.runToEnd(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime(),
+                                new java.util.HashSet<>()); // its result is dropped: report nothing as done
                     } catch (Throwable t) {
                         shell.markBroken();
                         throw t;

@@ -3,7 +3,9 @@ package dev.thaw.invoker;
 import dev.thaw.invoker.snapshot.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +25,8 @@ public final class ShellPool implements AutoCloseable {
     private final Stats stats = new Stats();
     private volatile int maxIdlePerRunner;
     private volatile boolean closed;
+    /** Log lines the guest reports in every invocation but the caller needs once (unsupported system calls). */
+    private final Set<String> reportedOnce = ConcurrentHashMap.newKeySet();
 
     /** Counters of this pool's pool. */
     public static final class Stats {
@@ -51,6 +55,11 @@ public final class ShellPool implements AutoCloseable {
         this.snapshot = snapshot;
         this.idleByRunner = new AtomicIntegerArray(engine.runnerCount());
         this.maxIdlePerRunner = maxIdlePerRunner;
+    }
+
+    /** Log lines the guest repeats in every invocation that the caller sees once (see {@link Output}). */
+    Set<String> reportedOnce() {
+        return reportedOnce;
     }
 
     /** Runs one invocation and waits for it; throws {@link EngineBusyException} like {@link #submit}. */

@@ -1,6 +1,7 @@
 package dev.thaw.invoker;
 
 import java.security.SecureRandom;
+import java.util.Set;
 import java.util.function.IntSupplier;
 
 /**
@@ -30,13 +31,16 @@ final class VcpuThread implements AutoCloseable {
         shell.deliver(input, entropy, tscKhz);
     }
 
-    /** Runs one invocation to its end in one go, with the deadline its timeout gives it. */
-    Result runToEnd(Shell shell, byte[] input, Limits limits, long submitted) {
+    /**
+     * Runs one invocation to its end in one go, with the deadline its timeout gives it.
+     * {@code reportedOnce}: see {@link Output}.
+     */
+    Result runToEnd(Shell shell, byte[] input, Limits limits, long submitted, Set<String> reportedOnce) {
         long deadline = submitted + limits.timeout().toNanos();
         if (input.length > shell.inputCapacity()) {
             return Outcomes.inputTooLarge(input.length, shell.inputCapacity(), submitted);
         }
-        Invocation invocation = Invocation.start(shell, input, limits, submitted, deadline, this);
+        Invocation invocation = Invocation.start(shell, input, limits, submitted, deadline, this, reportedOnce);
         return invocation.finish(invocation.runSlice(deadline));
     }
 

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,7 +86,7 @@ class HypercallFuzzTest {
 
     static Outcome run(FuzzedGuest guest) {
         MemorySegment.copy(MemorySegment.ofArray(IMAGE), 0, RAM, 0, FuzzedGuest.RAM);
-        Output output = new Output(guest.outputLimit);
+        Output output = new Output(guest.outputLimit, new HashSet<>());
         List<Long> fsBases = new ArrayList<>();
         GuestRun.Stop first = GuestRun.hypercall(guest.firstPort, guest.firstArgument, MEMORY, output, fsBases::add);
         GuestRun.Stop second = null;

@@ -10,9 +10,13 @@ public final class BuildException extends Exception {
         MANIFEST,
         /** The C sources did not compile; the message is the compiler's. */
         COMPILE,
+        /** The language runtime (Python, Lua) could not be built on this host. */
+        RUNTIME,
+        /** The function's files cannot go into its file image. */
+        FILES,
         /** The binary is not a Thaw executable. */
         BINARY,
-        /** The function did not reach its first read of stdin. */
+        /** The function did not reach its snapshot point (for a runtime: the handler failed to load). */
         BOOT,
         /** The host failed (disk, KVM). */
         HOST

@@ -1,5 +1,6 @@
 package dev.thaw.snapshotter;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -13,20 +14,31 @@ import dev.thaw.invoker.machine.Tss;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Arrays;
 
-/** Turns a function binary and its manifest into a guest ready to boot. */
+/** Turns a function binary, its manifest and its file image into a guest ready to boot. */
 final class GuestImage {
     private GuestImage() {}
 
-    static BootImage of(ElfImage elf, Manifest manifest) throws ElfImage.InvalidElfException {
-        GuestLayout layout = GuestLayout.of(manifest.memoryMb(), elf.start(), elf.end());
+    /**
+     * @param files   the file image (FileImage), or an empty array for none
+     * @param tscKhz  the guest TSC's frequency, for the clock before the snapshot point
+     */
+    static BootImage of(ElfImage elf, Manifest manifest, byte[] files, long tscKhz) throws ElfImage.InvalidElfException {
+        GuestLayout layout = GuestLayout.of(manifest.memoryMb(), elf.start(), elf.end(), files.length);
+        SecureRandom secure = new SecureRandom();
         byte[] random = new byte[16];
-        new SecureRandom().nextBytes(random);
-        InitialStack.Built stack = InitialStack.build(layout.stackHigh(), manifest.name(), manifest.env(), elf, random);
+        secure.nextBytes(random);
+        byte[] bootEntropy = new byte[32];
+        secure.nextBytes(bootEntropy);
+        InitialStack.Built stack = InitialStack.build(layout.stackHigh(), manifest.name(), manifest.args(),
+                manifest.env(), elf, random);
+        int flags = manifest.snapshot() == Manifest.SnapshotPoint.READY ? Abi.BOOT_SNAPSHOT_AT_READY : 0;
         PagePermission[] imagePages = imagePermissions(elf, layout);
         BootImage.MemoryWriter writer = memory -> {
-            writeBootInfo(memory.hostSlice(GuestLayout.BOOT_INFO, Abi.BOOT_INFO.byteSize()), layout);
+            writeBootInfo(memory.hostSlice(GuestLayout.BOOT_INFO, Abi.BOOT_INFO.byteSize()), layout, flags, tscKhz,
+                    bootEntropy);
             copy(memory, GuestLayout.GDT, Gdt.table(GuestLayout.TSS));
             copy(memory, GuestLayout.TSS, Tss.table());
             PageTables.build(memory.hostSlice(GuestLayout.PAGE_TABLES, PageTables.size(layout.memorySize())),
@@ -42,6 +54,9 @@ final class GuestImage {
                 copy(memory, s.vaddr(), elf.contents(s));
             }
             copy(memory, stack.address(), stack.bytes());
+            if (files.length > 0) {
+                copy(memory, layout.fsImage(), files);
+            }
         };
         return new BootImage(layout.memorySize(), writer, elf.entry(), stack.address(),
                 GuestLayout.PAGE_TABLES, GuestLayout.GDT, GuestLayout.TSS);
@@ -61,10 +76,10 @@ final class GuestImage {
         return pages;
     }
 
-    private static void writeBootInfo(MemorySegment info, GuestLayout layout) {
+    private static void writeBootInfo(MemorySegment info, GuestLayout layout, int flags, long tscKhz, byte[] entropy) {
         info.set(JAVA_LONG, field("magic"), Abi.BOOT_MAGIC);
         info.set(JAVA_INT, field("abi_version"), Abi.VERSION);
-        info.set(JAVA_INT, field("flags"), 0);
+        info.set(JAVA_INT, field("flags"), flags);
         info.set(JAVA_LONG, field("mem_size"), layout.memorySize());
         info.set(JAVA_LONG, field("heap_start"), layout.heapStart());
         info.set(JAVA_LONG, field("mmap_top"), layout.mmapTop());
@@ -72,6 +87,14 @@ final class GuestImage {
         info.set(JAVA_LONG, field("io_size"), layout.ioSize());
         info.set(JAVA_LONG, field("stack_low"), layout.stackLow());
         info.set(JAVA_LONG, field("stack_high"), layout.stackHigh());
+        info.set(JAVA_LONG, field("fs_image"), layout.fsImage());
+        info.set(JAVA_LONG, field("fs_size"), layout.fsSize());
+        // The clocks a "snapshot at ready" guest reads during init: deploy time.
+        Instant now = Instant.now();
+        info.set(JAVA_LONG, field("boot_wall_ns"), now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        info.set(JAVA_LONG, field("boot_mono_ns"), System.nanoTime());
+        info.set(JAVA_LONG, field("tsc_khz"), tscKhz);
+        MemorySegment.copy(entropy, 0, info, JAVA_BYTE, field("boot_entropy"), entropy.length);
     }
 
     private static long field(String name) {

@@ -20,7 +20,9 @@ import dev.thaw.invoker.machine.Tss;
  *   io      RW          the I/O arena: request in, output records out; it begins 2 KiB into
  *                       the page that holds the top of the stack
  *           -           one unmapped page
- *   heap    RW          brk grows up from here ... anonymous mmap grows down from the end of RAM
+ *   heap    RW          brk grows up from here ... anonymous mmap grows down to here
+ *   mmapTop             = memory_mb MiB: the function's own memory ends here
+ *   fs      R           the read-only file image (FileImage), if any, to the end of RAM
  * </pre>
  * Everything that is not code is not executable. The VMM's own structures are read-only
  * to the guest, which runs at CPL3 and so cannot change its own page tables or GDT.
@@ -30,12 +32,16 @@ import dev.thaw.invoker.machine.Tss;
  * head of the I/O arena (the request, the library OS's state, small outputs) share one
  * page, next to the image's data. Being close together, they also need few host and shadow
  * page-table pages per shell.
+ *
+ * <p>The file image lies above the function's memory_mb, so a runtime's library does not
+ * eat into the memory the function asked for. It is read-only: no invocation can dirty it,
+ * and every shell shares its pages.
  */
 public record GuestLayout(long memorySize, long imageStart, long imageEnd, long heapStart, long mmapTop,
-                          long ioBase, long ioSize, long stackLow, long stackHigh) {
+                          long ioBase, long ioSize, long stackLow, long stackHigh, long fsImage, long fsSize) {
 
     /** Bump when the layout changes: it is part of every snapshot's address. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     public static final long PAGE = 4096;
     public static final long BOOT_INFO = Abi.BOOT_INFO_ADDR;
     public static final long GDT = 0x2000;
@@ -46,10 +52,19 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
     public static final long STACK_TOP_SHARE = 2048;
     public static final long MIN_HEAP = 1024 * 1024;
 
-    /** Lays out {@code memoryMb} MiB of RAM around an image occupying [imageStart, imageEnd). */
-    public static GuestLayout of(int memoryMb, long imageStart, long imageEnd) throws ElfImage.InvalidElfException {
+    /**
+     * Lays out {@code memoryMb} MiB of RAM around an image occupying [imageStart, imageEnd),
+     * with a file image of {@code fsBytes} (0: none) above it.
+     */
+    public static GuestLayout of(int memoryMb, long imageStart, long imageEnd, long fsBytes) throws ElfImage.InvalidElfException {
         long memory = (long) memoryMb * 1024 * 1024;
-        long tablesEnd = PAGE_TABLES + PageTables.size(memory);
+        long fsImage = fsBytes > 0 ? memory : 0;
+        long total = memory + pageUp(fsBytes);
+        if (total > PageTables.MAX_MEMORY) {
+            throw new ElfImage.InvalidElfException("memory_mb (" + memoryMb + " MiB) and the file image ("
+                    + (fsBytes >> 20) + " MiB) together exceed the " + (PageTables.MAX_MEMORY >> 20) + " MiB a guest can have");
+        }
+        long tablesEnd = PAGE_TABLES + PageTables.size(total);
         if (imageStart < tablesEnd) {
             throw new ElfImage.InvalidElfException("the binary starts at 0x" + Long.toHexString(imageStart)
                     + ", inside the VMM's area below 0x" + Long.toHexString(tablesEnd) + " (link it with thaw-cc)");
@@ -64,7 +79,8 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
             throw new ElfImage.InvalidElfException("the binary (up to 0x" + Long.toHexString(imageEnd)
                     + ") does not leave room for stack, I/O and heap in " + memoryMb + " MiB; raise memory_mb");
         }
-        return new GuestLayout(memory, imageStart, imageEnd, heapStart, mmapTop, ioBase, ioSize, stackLow, stackHigh);
+        return new GuestLayout(total, imageStart, imageEnd, heapStart, mmapTop, ioBase, ioSize, stackLow, stackHigh,
+                fsImage, fsBytes);
     }
 
     static long pageUp(long x) {
@@ -77,6 +93,9 @@ public record GuestLayout(long memorySize, long imageStart, long imageEnd, long 
             return PagePermission.READ;
         }
         if (address >= PAGE_TABLES && address < PAGE_TABLES + PageTables.size(memorySize)) {
+            return PagePermission.READ;
+        }
+        if (fsSize > 0 && address >= fsImage && address < memorySize) {
             return PagePermission.READ;
         }
         if (address >= heapStart && address < mmapTop

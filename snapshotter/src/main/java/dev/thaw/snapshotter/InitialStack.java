@@ -36,12 +36,14 @@ final class InitialStack {
 
     private InitialStack() {}
 
-    static Built build(long top, String program, Map<String, String> env, ElfImage elf, byte[] random16) {
+    static Built build(long top, String program, List<String> args, Map<String, String> env, ElfImage elf,
+                       byte[] random16) {
         // Strings and random bytes go at the top, then the vectors below them.
         ByteArrayOutputStream strings = new ByteArrayOutputStream();
         List<Long> stringOffsets = new ArrayList<>();
         List<String> all = new ArrayList<>();
         all.add(program);
+        all.addAll(args);
         env.forEach((k, v) -> all.add(k + "=" + v));
         all.add("x86_64");
         for (String s : all) {
@@ -55,11 +57,14 @@ final class InitialStack {
         long stringsAt = (top - stringBytes.length) & -16L;
 
         List<Long> words = new ArrayList<>();
-        words.add(1L); // argc
-        words.add(stringsAt + stringOffsets.get(0));
+        int argc = 1 + args.size();
+        words.add((long) argc);
+        for (int i = 0; i < argc; i++) {
+            words.add(stringsAt + stringOffsets.get(i));
+        }
         words.add(0L);
         for (int i = 0; i < env.size(); i++) {
-            words.add(stringsAt + stringOffsets.get(1 + i));
+            words.add(stringsAt + stringOffsets.get(argc + i));
         }
         words.add(0L);
         long[][] aux = {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.invoker.Limits;
 import dev.thaw.protocol.FunctionName;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
  * <pre>
  * {
  *   "name": "hello",            // required: [a-z][a-z0-9-]{0,62}
- *   "runtime": "c",             // "c": compile "sources" with thaw-cc; "elf": run "binary" as is
+ *   "runtime": "c",             // "c": compile "sources" with thaw-cc; "elf": run "binary" as is;
+ *                               // "python": handler.py's handle(request); "lua": handler.lua's function
  *   "memory_mb": 64,            // guest RAM, 8..1024 (default 64)
  *   "timeout_ms": 5000,         // per invocation (default 5000)
  *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB, at most 64 MiB)
@@ -33,6 +35,9 @@ import java.util.regex.Pattern;
  *   "cflags": ["-O2"],          // runtime c: default ["-O2"]
  *   "binary": "fn.elf",         // runtime elf: a static binary linked with thaw-cc
  *   "env": {"KEY": "value"},    // the function's environment
+ *   "args": ["-e", "x"],        // argv[1..] (argv[0] is the name)
+ *   "snapshot": "first-contact",// c/elf: snapshot at the first contact with the world, or at
+ *                               // thaw_ready() with "ready" (always so for python and lua)
  *   "public": false             // invokable without a token (used by the gateway)
  * }
  * </pre>
@@ -40,16 +45,54 @@ import java.util.regex.Pattern;
  */
 public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs, long maxOutputBytes,
                        int concurrency, List<String> sources, List<String> cflags, String binary,
-                       Map<String, String> env, boolean isPublic) {
+                       Map<String, String> env, boolean isPublic, List<String> args, SnapshotPoint snapshot) {
 
-    public enum Runtime { C, ELF }
+    public enum Runtime {
+        C("c"), ELF("elf"), PYTHON("python"), LUA("lua");
+
+        private final String id;
+
+        Runtime(String id) {
+            this.id = id;
+        }
+
+        /** The manifest's spelling: "c", "elf", "python", "lua". */
+        public String id() {
+            return id;
+        }
+
+        /** An interpreter Thaw builds: its binary and library come from the runtime, not the bundle. */
+        public boolean interpreted() {
+            return this == PYTHON || this == LUA;
+        }
+    }
+
+    /** Where the snapshot is taken. */
+    public enum SnapshotPoint {
+        /** At the first read of stdin, write, clock or random reading, or exit. */
+        FIRST_CONTACT("first-contact"),
+        /** At thaw_ready(); clocks and random before it are deploy-time values. */
+        READY("ready");
+
+        private final String id;
+
+        SnapshotPoint(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
 
     public static final String FILE = "function.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
     private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
-            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public");
+            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public", "args", "snapshot");
+    private static final int MAX_ARGS = 256;
+    private static final int MAX_ARG_BYTES = 64 * 1024;
 
     /** A manifest that cannot be used, with the field at fault. */
     public static final class InvalidManifestException extends Exception {
@@ -86,7 +129,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
                 throw new InvalidManifestException("sources", "none given and no .c file in " + dir);
             }
             m = new Manifest(m.name, m.runtime, m.memoryMb, m.timeoutMs, m.maxOutputBytes, m.concurrency,
-                    List.copyOf(found), m.cflags, m.binary, m.env, m.isPublic);
+                    List.copyOf(found), m.cflags, m.binary, m.env, m.isPublic, m.args, m.snapshot);
         }
         return m;
     }
@@ -114,11 +157,16 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
                     + (name == null ? "nothing" : "'" + name + "'"));
         }
         String runtimeText = text(root, "runtime", "c");
-        Runtime runtime = switch (runtimeText) {
-            case "c" -> Runtime.C;
-            case "elf" -> Runtime.ELF;
-            default -> throw new InvalidManifestException("runtime", "must be \"c\" or \"elf\", got \"" + runtimeText + "\"");
-        };
+        Runtime runtime = null;
+        for (Runtime r : Runtime.values()) {
+            if (r.id().equals(runtimeText)) {
+                runtime = r;
+            }
+        }
+        if (runtime == null) {
+            throw new InvalidManifestException("runtime", "must be \"c\", \"elf\", \"python\" or \"lua\", got \""
+                    + runtimeText + "\"");
+        }
         int memory = (int) number(root, "memory_mb", 64, 8, 1024);
         int timeout = (int) number(root, "timeout_ms", 5000, 1, 900_000);
         long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, Limits.MAX_OUTPUT_BYTES);
@@ -135,6 +183,41 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
         if (runtime == Runtime.C && binary != null) {
             throw new InvalidManifestException("binary", "only for runtime \"elf\"; runtime \"c\" compiles sources");
         }
+        if (runtime.interpreted()) {
+            for (String f : List.of("sources", "cflags", "binary")) {
+                if (root.has(f)) {
+                    throw new InvalidManifestException(f, "not for runtime \"" + runtime.id() + "\": the handler file is the function");
+                }
+            }
+            sources = List.of();
+        }
+        List<String> args = strings(root, "args", List.of());
+        if (args.size() > MAX_ARGS) {
+            throw new InvalidManifestException("args", "at most " + MAX_ARGS + " arguments");
+        }
+        long argBytes = 0;
+        for (String a : args) {
+            if (a.indexOf('\0') >= 0) {
+                throw new InvalidManifestException("args", "an argument cannot contain a NUL character");
+            }
+            argBytes += a.getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        if (argBytes > MAX_ARG_BYTES) {
+            throw new InvalidManifestException("args", "more than " + MAX_ARG_BYTES + " bytes in all");
+        }
+        String snapshotText = text(root, "snapshot", null);
+        SnapshotPoint snapshot = runtime.interpreted() ? SnapshotPoint.READY : SnapshotPoint.FIRST_CONTACT;
+        if (snapshotText != null) {
+            if (snapshotText.equals(SnapshotPoint.READY.id())) {
+                snapshot = SnapshotPoint.READY;
+            } else if (snapshotText.equals(SnapshotPoint.FIRST_CONTACT.id()) && !runtime.interpreted()) {
+                snapshot = SnapshotPoint.FIRST_CONTACT;
+            } else {
+                throw new InvalidManifestException("snapshot", runtime.interpreted()
+                        ? "runtime \"" + runtime.id() + "\" always snapshots at \"ready\""
+                        : "must be \"first-contact\" or \"ready\", got \"" + snapshotText + "\"");
+            }
+        }
         for (String flag : cflags) {
             if (!flag.startsWith("-") || flag.startsWith("-o") || flag.equals("-c") || flag.startsWith("-specs")
                     || flag.startsWith("-B") || flag.startsWith("-wrapper") || flag.startsWith("-fplugin")) {
@@ -147,7 +230,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             throw new InvalidManifestException("public", "must be true or false");
         }
         return new Manifest(name, runtime, memory, timeout, maxOutput, concurrency, sources, cflags, binary, env,
-                pub != null && pub.booleanValue());
+                pub != null && pub.booleanValue(), args, snapshot);
     }
 
     private static String text(JsonNode root, String field, String fallback) throws InvalidManifestException {
@@ -225,15 +308,18 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
     }
 
     /**
-     * The fields that shape the booted guest (its memory, argv[0], environment), as canonical
-     * JSON: part of the snapshot's address. Limits (timeout, output, public) are not, so
-     * changing them needs no new snapshot.
+     * The fields that shape the booted guest (its memory, argv, environment, runtime and
+     * snapshot point), as canonical JSON: part of the snapshot's address. Limits (timeout,
+     * output, public) are not, so changing them needs no new snapshot.
      */
     public String bootJson() {
         ObjectNode o = JSON.createObjectNode();
+        o.putPOJO("args", args);
         o.putPOJO("env", new TreeMap<>(env));
         o.put("memory_mb", memoryMb);
         o.put("name", name);
+        o.put("runtime", runtime.id());
+        o.put("snapshot", snapshot.id());
         try {
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {

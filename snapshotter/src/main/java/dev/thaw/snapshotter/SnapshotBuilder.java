@@ -17,8 +17,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 /**
- * Builds a function into a snapshot: compile (or take the given binary), check it, lay it
- * out in guest memory, boot it on KVM to its first read of stdin, and store the snapshot
+ * Builds a function into a snapshot: compile (or take the given binary, or the runtime's
+ * interpreter), pack its files into a file image, check the binary, lay both out in guest
+ * memory, boot it on KVM to its snapshot point, and store the snapshot
  * under the hash of its inputs. An unchanged function is not built twice.
  */
 public final class SnapshotBuilder {
@@ -32,6 +33,7 @@ public final class SnapshotBuilder {
     private final SnapshotStore store;
     private final Duration bootTimeout;
     private Toolchain toolchain;
+    private Runtimes runtimes;
 
     public SnapshotBuilder(Engine engine, SnapshotStore store) {
         this(engine, store, DEFAULT_BOOT_TIMEOUT);
@@ -70,6 +72,7 @@ public final class SnapshotBuilder {
     public synchronized Built build(Manifest manifest, Path functionDir) throws BuildException {
         long start = System.nanoTime();
         byte[] binary;
+        Path runtimeRoot = null;
         long compileNanos = 0;
         try {
             if (manifest.runtime() == Manifest.Runtime.C) {
@@ -89,6 +92,20 @@ public final class SnapshotBuilder {
                 } finally {
                     SnapshotStore.delete(work);
                 }
+            } else if (manifest.runtime().interpreted()) {
+                String handler = FunctionFiles.handler(manifest.runtime());
+                if (!Files.isRegularFile(functionDir.resolve(handler))) {
+                    throw new BuildException(BuildException.Stage.FILES, "runtime \"" + manifest.runtime().id()
+                            + "\" needs " + handler + " in the function", null);
+                }
+                Runtimes.Built runtime;
+                try {
+                    runtime = runtimes().get(manifest.runtime()); // minutes on a machine's first use
+                } catch (Runtimes.RuntimeBuildException | IllegalStateException e) {
+                    throw new BuildException(BuildException.Stage.RUNTIME, e.getMessage(), e);
+                }
+                runtimeRoot = runtime.root();
+                binary = Files.readAllBytes(runtime.binary());
             } else {
                 Path file = functionDir.resolve(manifest.binary());
                 if (!Files.isRegularFile(file)) {
@@ -105,13 +122,14 @@ public final class SnapshotBuilder {
             throw new BuildException(BuildException.Stage.HOST, "cannot build " + manifest.name() + ": " + e.getMessage(), e);
         }
 
+        byte[] files = FunctionFiles.image(functionDir, runtimeRoot);
         BootImage image;
         try {
-            image = GuestImage.of(ElfImage.parse(binary), manifest);
+            image = GuestImage.of(ElfImage.parse(binary), manifest, files, engine.tscKhz());
         } catch (ElfImage.InvalidElfException e) {
             throw new BuildException(BuildException.Stage.BINARY, e.getMessage(), e);
         }
-        String key = key(manifest, binary);
+        String key = key(manifest, binary, files);
         if (store.contains(key)) {
             return new Built(key, store.path(key), manifest, true, compileNanos, null, System.nanoTime() - start);
         }
@@ -146,11 +164,19 @@ public final class SnapshotBuilder {
         return toolchain;
     }
 
+    private Runtimes runtimes() {
+        if (runtimes == null) {
+            runtimes = new Runtimes(toolchain());
+        }
+        return runtimes;
+    }
+
     /**
      * The snapshot's address: everything that shapes it. The library OS and libc are linked
-     * into the binary, so its hash covers them.
+     * into the binary, so its hash covers them; the file image covers the bundle and the
+     * runtime's library.
      */
-    String key(Manifest manifest, byte[] binary) {
+    String key(Manifest manifest, byte[] binary, byte[] files) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             String inputs = "thaw-snapshot format=" + SnapshotFormat.VERSION + " abi=" + Abi.VERSION
@@ -158,6 +184,8 @@ public final class SnapshotBuilder {
                     + " manifest=" + manifest.bootJson() + " binary=";
             sha.update(inputs.getBytes(StandardCharsets.UTF_8));
             sha.update(MessageDigest.getInstance("SHA-256").digest(binary));
+            sha.update(" files=".getBytes(StandardCharsets.UTF_8));
+            sha.update(MessageDigest.getInstance("SHA-256").digest(files));
             return HexFormat.of().formatHex(sha.digest()).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);

@@ -54,7 +54,7 @@ class ElfImageTest {
                 bad[random.nextInt(Math.min(bad.length, 512))] = (byte) random.nextInt(256);
             }
             try {
-                GuestImage.of(ElfImage.parse(bad), Manifest.parse("{\"name\": \"fuzz\", \"memory_mb\": 16}"));
+                GuestImage.of(ElfImage.parse(bad), Manifest.parse("{\"name\": \"fuzz\", \"memory_mb\": 16}"), new byte[0], 0);
             } catch (ElfImage.InvalidElfException e) {
                 refused++;
             }

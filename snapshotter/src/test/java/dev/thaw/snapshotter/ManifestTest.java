@@ -19,6 +19,20 @@ class ManifestTest {
         assertEquals(6L << 20, m.maxOutputBytes());
         assertEquals(List.of("-O2"), m.cflags());
         assertEquals(Map.of(), m.env());
+        assertEquals(List.of(), m.args());
+        assertEquals(Manifest.SnapshotPoint.FIRST_CONTACT, m.snapshot());
+    }
+
+    @Test
+    void runtimesSnapshotAtReadyAndArgsShapeTheSnapshot() throws Exception {
+        Manifest py = Manifest.parse("{\"name\": \"p\", \"runtime\": \"python\"}");
+        assertEquals(Manifest.Runtime.PYTHON, py.runtime());
+        assertEquals(Manifest.SnapshotPoint.READY, py.snapshot());
+        Manifest c = Manifest.parse("{\"name\": \"c\", \"snapshot\": \"ready\", \"args\": [\"-e\", \"x y\"]}");
+        assertEquals(List.of("-e", "x y"), c.args());
+        assertEquals(Manifest.SnapshotPoint.READY, c.snapshot());
+        assertEquals("{\"args\":[\"-e\",\"x y\"],\"env\":{},\"memory_mb\":64,\"name\":\"c\",\"runtime\":\"c\",\"snapshot\":\"ready\"}",
+                c.bootJson());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -32,7 +46,12 @@ class ManifestTest {
             `{"name": "a", "memory_mb": "64"}`           | memory_mb          | must be a whole number from 8 to 1024
             `{"name": "a", "timeout_ms": 0}`             | timeout_ms         | from 1 to 900000
             `{"name": "a", "max_output_bytes": 1073741824}` | max_output_bytes | from 1 to 67108864, got 1073741824
-            `{"name": "a", "runtime": "python"}`         | runtime            | must be "c" or "elf", got "python"
+            `{"name": "a", "runtime": "ruby"}`           | runtime            | must be "c", "elf", "python" or "lua", got "ruby"
+            `{"name": "a", "runtime": "python", "sources": ["a.c"]}` | sources | not for runtime "python"
+            `{"name": "a", "runtime": "lua", "snapshot": "first-contact"}` | snapshot | always snapshots at "ready"
+            `{"name": "a", "snapshot": "later"}`         | snapshot           | must be "first-contact" or "ready", got "later"
+            `{"name": "a", "args": "-e"}`                | args               | must be an array of strings
+            `{"name": "a", "args": ["a\\u0000b"]}`       | args               | cannot contain a NUL character
             `{"name": "a", "runtime": "elf"}`            | binary             | required when runtime is "elf"
             `{"name": "a", "binary": "x.elf"}`           | binary             | only for runtime "elf"
             `{"name": "a", "runtime": "elf", "binary": "../x"}` | binary      | must be a relative file name inside the function

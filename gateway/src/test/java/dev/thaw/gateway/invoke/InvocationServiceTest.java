@@ -93,6 +93,9 @@ class InvocationServiceTest {
         invokers.answer = input -> release;
         CompletableFuture<InvocationService.Completed> sync =
                 invocations.invoke(InvocationService.Target.parse("closed"), "sync".getBytes(), true, Runnable::run);
+        while (invokers.deadlines.isEmpty()) { // the sync call holds the one slot once it reached the invoker
+            Thread.sleep(5);
+        }
         String id = invocations.submit(InvocationService.Target.parse("closed"), "async".getBytes(), true);
         Thread.sleep(300);
         assertEquals(InvocationRecord.State.QUEUED, store.get(id).orElseThrow().state(), "it waits for the slot");

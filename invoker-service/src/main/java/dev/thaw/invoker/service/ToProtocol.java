@@ -38,7 +38,8 @@ final class ToProtocol {
             case COMPILE -> new BuildFailure(BuildFailure.Kind.DOES_NOT_BUILD, "the function does not compile", null,
                     e.getMessage());
             case BOOT -> new BuildFailure(BuildFailure.Kind.DOES_NOT_BUILD, e.getMessage(), null, null);
-            case HOST -> new BuildFailure(BuildFailure.Kind.HOST, e.getMessage(), null, null);
+            case FILES -> new BuildFailure(BuildFailure.Kind.INVALID, e.getMessage(), null, null);
+            case RUNTIME, HOST -> new BuildFailure(BuildFailure.Kind.HOST, e.getMessage(), null, null);
         };
     }
 

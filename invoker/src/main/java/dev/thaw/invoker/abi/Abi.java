@@ -29,6 +29,7 @@ public final class Abi {
     /** Unmapped bytes below the stack ({@code stack_low} in the boot information): an overflow faults there. */
     public static final long STACK_GUARD = 64 * 1024;
     public static final long BOOT_MAGIC = 0x544f4f4257414854L;
+    public static final int BOOT_SNAPSHOT_AT_READY = 1;
 
     public static final int STREAM_STDOUT = 1;
     public static final int STREAM_STDERR = 2;
@@ -41,7 +42,9 @@ public final class Abi {
             JAVA_LONG.withName("magic"), JAVA_INT.withName("abi_version"), JAVA_INT.withName("flags"),
             JAVA_LONG.withName("mem_size"), JAVA_LONG.withName("heap_start"), JAVA_LONG.withName("mmap_top"),
             JAVA_LONG.withName("io_base"), JAVA_LONG.withName("io_size"), JAVA_LONG.withName("stack_low"),
-            JAVA_LONG.withName("stack_high"))
+            JAVA_LONG.withName("stack_high"), JAVA_LONG.withName("fs_image"), JAVA_LONG.withName("fs_size"),
+            JAVA_LONG.withName("boot_wall_ns"), JAVA_LONG.withName("boot_mono_ns"), JAVA_LONG.withName("tsc_khz"),
+            sequenceLayout(32, JAVA_BYTE).withName("boot_entropy"))
             .withName("thaw_boot_info");
 
     public static final StructLayout RECV = structLayout(

@@ -27,6 +27,7 @@ class AbiTest {
                 .constant("THAW_HC_SET_FS", "THAW_HC_SET_FS", Abi.HC_SET_FS)
                 .constant("THAW_BOOT_INFO_ADDR", "THAW_BOOT_INFO_ADDR", Abi.BOOT_INFO_ADDR)
                 .constant("THAW_BOOT_MAGIC", "THAW_BOOT_MAGIC", Abi.BOOT_MAGIC)
+                .constant("THAW_BOOT_SNAPSHOT_AT_READY", "THAW_BOOT_SNAPSHOT_AT_READY", Abi.BOOT_SNAPSHOT_AT_READY)
                 .constant("THAW_STREAM_STDOUT", "THAW_STREAM_STDOUT", Abi.STREAM_STDOUT)
                 .constant("THAW_STREAM_STDERR", "THAW_STREAM_STDERR", Abi.STREAM_STDERR)
                 .constant("THAW_STREAM_LOG", "THAW_STREAM_LOG", Abi.STREAM_LOG)
