@@ -8,19 +8,23 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What the hypercall ABI says the host does (docs/ARCHITECTURE.md, "Hypercall ABI"; Output's
  * and RecvPlacement's Javadoc), written from those texts over a plain byte array, for
  * {@link HypercallFuzzTest} to compare the real decoding with. It shares no code with the
- * host beyond the ABI constants.
+ * host beyond the ABI constants; where the documentation leaves a detail open (the order of
+ * the log-line checks), it follows the host.
  */
 final class AbiModel {
     private static final long PAGE = 4096;
     private static final int RECORD_HEADER = 8;
     private static final int MAX_LOG_LINES = 1000;
     private static final int MAX_LOG_LINE_BYTES = 4096;
+    private static final String ONCE_PREFIX = "thaw: unsupported system call ";
 
     private final ByteBuffer ram;
     private final long limit;
@@ -28,13 +32,19 @@ final class AbiModel {
     private boolean exceeded;
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private final List<byte[]> logRecords = new ArrayList<>();
+    private final List<String> logLines = new ArrayList<>();
+    private long droppedLogLines;
+    private final Set<String> reportedOnce;
     private final List<Long> fsBases = new ArrayList<>();
 
-    /** A model of one invocation over guest memory {@code ram}, with an output limit. */
-    AbiModel(byte[] ram, long outputLimit) {
+    /**
+     * A model of one invocation over guest memory {@code ram}, with an output limit and the
+     * once-only log lines the function reported before.
+     */
+    AbiModel(byte[] ram, long outputLimit, Set<String> reportedOnce) {
         this.ram = ByteBuffer.wrap(ram).order(ByteOrder.LITTLE_ENDIAN);
         this.limit = outputLimit;
+        this.reportedOnce = new HashSet<>(reportedOnce);
     }
 
     /** A stand-in for {@link GuestRun.Stop.Violated}: the message is free, only the kind is compared. */
@@ -118,7 +128,35 @@ final class AbiModel {
         switch (stream) {
             case Abi.STREAM_STDOUT -> stdout.writeBytes(bytes);
             case Abi.STREAM_STDERR -> stderr.writeBytes(bytes);
-            default -> logRecords.add(bytes);
+            default -> log(bytes);
+        }
+    }
+
+    /**
+     * The first 1,000 log lines are kept, each cut to 4 KiB less the at most 3 bytes of a
+     * UTF-8 character that the cut would split, with a note of what was dropped. A short
+     * "unsupported system call" line is kept once per function, while the function has
+     * reported fewer than 512 of them (past that, every time).
+     */
+    private void log(byte[] line) {
+        if (logLines.size() == MAX_LOG_LINES) {
+            droppedLogLines++;
+            return;
+        }
+        if (line.length > MAX_LOG_LINE_BYTES) {
+            int cut = MAX_LOG_LINE_BYTES;
+            while (cut > MAX_LOG_LINE_BYTES - 3 && (line[cut] & 0xc0) == 0x80) {
+                cut--;
+            }
+            logLines.add(new String(line, 0, cut, StandardCharsets.UTF_8)
+                    + " [thaw: " + (line.length - cut) + " more bytes of this line dropped]");
+            return;
+        }
+        String text = new String(line, StandardCharsets.UTF_8);
+        boolean onceOnly = text.startsWith(ONCE_PREFIX) && text.length() <= 128
+                && (reportedOnce.contains(text) || reportedOnce.size() < 512);
+        if (!onceOnly || reportedOnce.add(text)) {
+            logLines.add(text);
         }
     }
 
@@ -138,29 +176,18 @@ final class AbiModel {
         return fsBases;
     }
 
-    /**
-     * The first 1,000 log lines, each cut to 4 KiB less the at most 3 bytes of a UTF-8
-     * character that the cut would split, with a note of what was dropped.
-     */
     List<String> logs() {
-        List<String> lines = new ArrayList<>();
-        for (byte[] line : logRecords.subList(0, Math.min(MAX_LOG_LINES, logRecords.size()))) {
-            if (line.length <= MAX_LOG_LINE_BYTES) {
-                lines.add(new String(line, StandardCharsets.UTF_8));
-                continue;
-            }
-            int cut = MAX_LOG_LINE_BYTES;
-            while (cut > MAX_LOG_LINE_BYTES - 3 && (line[cut] & 0xc0) == 0x80) {
-                cut--;
-            }
-            lines.add(new String(line, 0, cut, StandardCharsets.UTF_8)
-                    + " [thaw: " + (line.length - cut) + " more bytes of this line dropped]");
-        }
-        if (logRecords.size() > MAX_LOG_LINES) {
-            lines.add("[thaw: " + (logRecords.size() - MAX_LOG_LINES) + " more log lines dropped; at most "
-                    + MAX_LOG_LINES + " are kept per invocation]");
+        List<String> lines = new ArrayList<>(logLines);
+        if (droppedLogLines > 0) {
+            lines.add("[thaw: " + droppedLogLines + " more log lines dropped; at most " + MAX_LOG_LINES
+                    + " are kept per invocation]");
         }
         return lines;
+    }
+
+    /** The once-only lines reported, now including this invocation's. */
+    Set<String> reportedOnce() {
+        return reportedOnce;
     }
 
     /**

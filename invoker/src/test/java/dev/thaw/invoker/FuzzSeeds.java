@@ -98,6 +98,22 @@ final class FuzzSeeds {
                 .hypercall(Abi.HC_EXIT, ARENA)
                 .records(false, ARENA + 0x100, new FuzzedGuest.Record(Abi.STREAM_LOG, 5000, 1, new byte[] {(byte) 0x85}))
                 .build());
+        // the library OS's notes of unsupported system calls are passed on once per function...
+        FuzzedGuest.Record pipe2 = text(Abi.STREAM_LOG, Output.ONCE_PREFIX + "pipe2 (293): ENOSYS");
+        seeds.put("exit-with-once-only-log-lines", guest()
+                .outputLimit(4096)
+                .reportedOnce(3)
+                .hypercall(Abi.HC_EXIT, ARENA)
+                .records(false, ARENA + 0x100, text(Abi.STREAM_LOG, Output.ONCE_PREFIX + "reported-1"), pipe2, pipe2,
+                        logLine)
+                .build());
+        // ...while the host's set of them has room
+        seeds.put("exit-with-the-once-only-set-full", guest()
+                .outputLimit(4096)
+                .reportedOnce(Output.ONCE_MAX_LINES)
+                .hypercall(Abi.HC_EXIT, ARENA)
+                .records(false, ARENA + 0x100, pipe2, pipe2)
+                .build());
         return seeds;
     }
 

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * What one fuzz input of {@link HypercallFuzzTest} stands for: the registers of up to two
@@ -21,7 +23,9 @@ import java.util.Arrays;
  *  24  u64 CR3
  *  32  u64 GDT base
  *  40  u64 TR base
- *  48  items until the input ends, each a u8 kind (its low bit) and then:
+ *  48  u16 once-only log lines the function already reported (modulo 513: up to Output's
+ *      bound), made up as "thaw: unsupported system call reported-N"
+ *  50  items until the input ends, each a u8 kind (its low bit) and then:
  *      0, a memory write: u32 address (modulo RAM), u16 length, u16 copies (0 counts as 1),
  *         the bytes; written copies times back to back, wrapping at the end of RAM
  *      1, output records: u8 which hypercall (low bit), u32 address (modulo RAM), i8 length
@@ -50,6 +54,7 @@ final class FuzzedGuest {
     final long cr3;
     final long gdtBase;
     final long trBase;
+    final int reportedOnce;
 
     private FuzzedGuest(Reader in) {
         firstPort = in.u16();
@@ -61,6 +66,16 @@ final class FuzzedGuest {
         cr3 = in.u64();
         gdtBase = in.u64();
         trBase = in.u64();
+        reportedOnce = in.u16() % (Output.ONCE_MAX_LINES + 1);
+    }
+
+    /** The once-only log lines reported before this invocation. */
+    Set<String> reportedOnceLines() {
+        Set<String> lines = new HashSet<>();
+        for (int i = 0; i < reportedOnce; i++) {
+            lines.add(Output.ONCE_PREFIX + "reported-" + i);
+        }
+        return lines;
     }
 
     /** Decodes {@code input}, writing its memory image into {@code ram} (RAM bytes, zeroed first). */
@@ -172,7 +187,7 @@ final class FuzzedGuest {
 
     /** Writes a fuzz input field by field; for seeds and tests. */
     static final class Builder {
-        private final ByteBuffer header = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer header = ByteBuffer.allocate(50).order(ByteOrder.LITTLE_ENDIAN);
         private final ByteArrayOutputStream items = new ByteArrayOutputStream();
 
         Builder hypercall(int port, long argument) {
@@ -192,6 +207,11 @@ final class FuzzedGuest {
 
         Builder systemRegisters(long cr3, long gdtBase, int gdtLimit, long trBase) {
             header.putLong(24, cr3).putLong(32, gdtBase).putShort(6, (short) gdtLimit).putLong(40, trBase);
+            return this;
+        }
+
+        Builder reportedOnce(int lines) {
+            header.putShort(48, (short) lines);
             return this;
         }
 

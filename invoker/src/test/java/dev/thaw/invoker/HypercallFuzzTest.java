@@ -23,10 +23,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,7 +54,7 @@ class HypercallFuzzTest {
         FuzzedGuest guest = FuzzedGuest.parse(input, IMAGE);
         Outcome outcome = run(guest);
 
-        AbiModel model = new AbiModel(IMAGE, guest.outputLimit);
+        AbiModel model = new AbiModel(IMAGE, guest.outputLimit, guest.reportedOnceLines());
         GuestRun.Stop expected = model.hypercall(guest.firstPort, guest.firstArgument);
         assertSameStop(expected, outcome.first, "first hypercall");
         if (expected == null && guest.secondPort != 0) {
@@ -64,6 +64,8 @@ class HypercallFuzzTest {
         assertArrayEquals(model.stdout(), outcome.output.stdout(), "stdout");
         assertArrayEquals(model.stderr(), outcome.output.stderr(), "stderr");
         assertEquals(model.logs(), outcome.output.logs(), "log lines");
+        assertEquals(model.reportedOnce(), outcome.reportedOnce, "once-only log lines reported");
+        assertTrue(outcome.reportedOnce.size() <= Output.ONCE_MAX_LINES, "a guest cannot grow the host's set");
         assertEquals(model.fsBases(), outcome.fsBases, "FS bases set");
 
         if (outcome.recv != null) {
@@ -81,12 +83,13 @@ class HypercallFuzzTest {
      * first runs on, as in GuestRun), its output and FS bases, and, when the first argument
      * address holds a recv, the verdict a snapshot load gives on where it points.
      */
-    record Outcome(GuestRun.Stop first, GuestRun.Stop second, Output output, List<Long> fsBases,
-            Hypercall.Recv recv, Optional<String> refusal) {}
+    record Outcome(GuestRun.Stop first, GuestRun.Stop second, Output output, Set<String> reportedOnce,
+            List<Long> fsBases, Hypercall.Recv recv, Optional<String> refusal) {}
 
     static Outcome run(FuzzedGuest guest) {
         MemorySegment.copy(MemorySegment.ofArray(IMAGE), 0, RAM, 0, FuzzedGuest.RAM);
-        Output output = new Output(guest.outputLimit, new HashSet<>());
+        Set<String> reportedOnce = guest.reportedOnceLines();
+        Output output = new Output(guest.outputLimit, reportedOnce);
         List<Long> fsBases = new ArrayList<>();
         GuestRun.Stop first = GuestRun.hypercall(guest.firstPort, guest.firstArgument, MEMORY, output, fsBases::add);
         GuestRun.Stop second = null;
@@ -109,7 +112,7 @@ class HypercallFuzzTest {
         } catch (AbiViolation e) {
             // not a recv: the first hypercall's comparison already covers arguments out of range
         }
-        return new Outcome(first, second, output, fsBases, recv, refusal);
+        return new Outcome(first, second, output, reportedOnce, fsBases, recv, refusal);
     }
 
     @Test
@@ -164,6 +167,14 @@ class HypercallFuzzTest {
 
         o = outcome(seeds, "exit-with-a-long-binary-log-line");
         assertTrue(o.output.logs().getFirst().endsWith(" [thaw: 907 more bytes of this line dropped]"), o.output.logs().getFirst());
+
+        String pipe2 = Output.ONCE_PREFIX + "pipe2 (293): ENOSYS";
+        o = outcome(seeds, "exit-with-once-only-log-lines");
+        assertEquals(List.of(pipe2, "a log line"), o.output.logs());
+        assertEquals(4, o.reportedOnce.size());
+        o = outcome(seeds, "exit-with-the-once-only-set-full");
+        assertEquals(List.of(pipe2, pipe2), o.output.logs());
+        assertEquals(Output.ONCE_MAX_LINES, o.reportedOnce.size());
     }
 
     private static Outcome outcome(Map<String, byte[]> seeds, String name) {
