@@ -81,10 +81,16 @@ class HypercallFuzzTest {
     /**
      * What the host made of a guest: the stops of its hypercalls (the second runs only when the
      * first runs on, as in GuestRun), its output and FS bases, and, when the first argument
-     * address holds a recv, the verdict a snapshot load gives on where it points.
+     * address holds a recv, the verdict a snapshot load gives on where it points. The guest's
+     * memory is what {@link FuzzedGuest#parse} wrote into {@link #image()}.
      */
     record Outcome(GuestRun.Stop first, GuestRun.Stop second, Output output, Set<String> reportedOnce,
             List<Long> fsBases, Hypercall.Recv recv, Optional<String> refusal) {}
+
+    /** The memory image {@link FuzzedGuest#parse} writes and {@link #run} copies into guest RAM. */
+    static byte[] image() {
+        return IMAGE;
+    }
 
     static Outcome run(FuzzedGuest guest) {
         MemorySegment.copy(MemorySegment.ofArray(IMAGE), 0, RAM, 0, FuzzedGuest.RAM);
