@@ -27,6 +27,18 @@ final class UpCommand extends Subcommand {
             description = "Where the platform keeps functions, snapshots and its token (default: ~/.thaw/state).")
     Path state;
 
+    @Option(names = "--kafka", description = "Start a local Kafka broker beside the platform (bin/kafka; its data "
+            + "in the state directory): async invocations and triggers then go through it.")
+    boolean kafka;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9092",
+            description = "The local broker's port with --kafka (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT",
+            description = "Use this Kafka broker instead of starting one.")
+    String kafkaBootstrap;
+
     @Override
     int run() throws InterruptedException {
         // Set by the launcher script, which builds the gateway first.
@@ -42,9 +54,21 @@ final class UpCommand extends Subcommand {
                 .filter(property -> property.startsWith("thaw."))
                 .sorted()
                 .forEach(property -> command.add("-D" + property + "=" + System.getProperty(property)));
+        Path stateDir = (state == null ? fn.stateDir() : state).toAbsolutePath();
+        Process broker = null;
+        if (kafka && kafkaBootstrap != null) {
+            throw new Failure("use either --kafka (start a local broker) or --kafka-bootstrap (use one), not both");
+        }
+        if (kafka) {
+            broker = startBroker(stateDir.resolve("kafka"));
+            kafkaBootstrap = "127.0.0.1:" + kafkaPort;
+        }
         // After the forwarded properties, so that these win.
         command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dthaw.state-dir=" + (state == null ? fn.stateDir() : state).toAbsolutePath());
+        command.add("-Dthaw.state-dir=" + stateDir);
+        if (kafkaBootstrap != null) {
+            command.add("-Dthaw.kafka.bootstrap=" + kafkaBootstrap);
+        }
         command.addAll(List.of("-jar", jar));
         Process platform;
         try {
@@ -52,8 +76,54 @@ final class UpCommand extends Subcommand {
         } catch (IOException e) {
             throw Failure.io("cannot start " + java, e);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(platform)));
-        return platform.waitFor();
+        Process localBroker = broker;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(platform);
+            if (localBroker != null) {
+                stop(localBroker);
+            }
+        }));
+        int status = platform.waitFor();
+        if (localBroker != null) {
+            stop(localBroker);
+        }
+        return status;
+    }
+
+    /** Starts bin/kafka and waits until it accepts clients (the first run fetches it: that takes a while). */
+    private Process startBroker(Path dir) throws InterruptedException {
+        Path script = Path.of(System.getProperty("thaw.root", ".")).resolve("bin/kafka");
+        Process broker;
+        try {
+            broker = new ProcessBuilder(script.toString(), "--port", Integer.toString(kafkaPort), "--dir", dir.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw Failure.io("cannot start " + script, e);
+        }
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(broker.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                out().println(line);
+                if (line.startsWith("kafka: bootstrap ")) {
+                    Thread.ofVirtual().start(() -> drain(broker)); // keep its pipe from filling up
+                    return broker;
+                }
+            }
+        } catch (IOException e) {
+            broker.destroyForcibly();
+            throw Failure.io("cannot read the broker's output", e);
+        }
+        int status = broker.waitFor();
+        throw new Failure("the Kafka broker stopped with status " + status + " before it accepted clients (see "
+                + dir.resolve("broker.log") + ")");
+    }
+
+    private static void drain(Process p) {
+        try {
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // it stopped
+        }
     }
 
     /** Asks the platform to shut down and gives it time to, so it does not outlive the CLI. */

@@ -2,7 +2,13 @@ package dev.thaw.embedded;
 
 import dev.thaw.gateway.AdminToken;
 import dev.thaw.gateway.ThawConfig;
+import dev.thaw.events.KafkaTopics;
+import dev.thaw.gateway.invoke.AsyncQueue;
+import dev.thaw.gateway.invoke.KafkaAsyncQueue;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.invoker.service.AsyncRunner;
+import dev.thaw.invoker.service.AsyncWork;
+import dev.thaw.protocol.AsyncInvocation;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.service.FunctionHost;
 import dev.thaw.protocol.BearerSecret;
@@ -55,15 +61,55 @@ public class EmbeddedParts {
 
     @Produces
     @Singleton
-    Invokers invokers(EmbeddedConfig embedded, FunctionRegistry registry) {
+    FunctionHost host(EmbeddedConfig embedded, FunctionRegistry registry) {
         Path state = state(embedded);
         Engine engine = embedded.runners().isPresent() ? Engine.start(embedded.runners().getAsInt()) : Engine.start();
         try {
-            return new LocalInvokers(new FunctionHost(engine, new SnapshotStore(state.resolve("snapshots")), registry,
-                    state.resolve("work")));
+            return new FunctionHost(engine, new SnapshotStore(state.resolve("snapshots")), registry, state.resolve("work"));
         } catch (IOException e) {
             engine.close();
             throw new UncheckedIOException("cannot prepare " + state, e);
+        }
+    }
+
+    @Produces
+    @Singleton
+    Invokers invokers(FunctionHost host) {
+        return new LocalInvokers(host);
+    }
+
+    /**
+     * With Kafka ({@code thaw.kafka.bootstrap}, e.g. from {@code ./fn up --kafka}): invocations
+     * are stored there and this JVM consumes them as an invoker would. Without: a journal in
+     * the state directory, so that a crash loses no accepted invocation either.
+     */
+    @Produces
+    @Singleton
+    AsyncQueue asyncQueue(ThawConfig config, EmbeddedConfig embedded, FunctionHost host, FunctionRegistry registry,
+                          InvocationStore store) {
+        if (config.kafka().bootstrap().isPresent()) {
+            String bootstrap = config.kafka().bootstrap().get();
+            KafkaTopics.ensure(bootstrap, config.kafka().partitions());
+            KafkaAsyncQueue queue = new KafkaAsyncQueue(bootstrap);
+            AsyncWork work = AsyncWork.start(bootstrap, config.kafka().partitions(), "thaw-embedded", host, registry, store);
+            return new AsyncQueue() {
+                @Override
+                public void accept(AsyncInvocation invocation) {
+                    queue.accept(invocation);
+                }
+
+                @Override
+                public void close() {
+                    work.close();
+                    queue.close();
+                }
+            };
+        }
+        try {
+            return new LocalJournalQueue(state(embedded).resolve("async"),
+                    deadLetters -> new AsyncRunner(host, registry, store, deadLetters), store);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the async journal in " + state(embedded), e);
         }
     }
 
@@ -72,7 +118,7 @@ public class EmbeddedParts {
     }
 
     /** Starts the engine with the platform, and prints how to reach it. */
-    void banner(@Observes StartupEvent event, Invokers invokers, AdminToken token, EmbeddedConfig embedded,
+    void banner(@Observes StartupEvent event, Invokers invokers, AsyncQueue async, AdminToken token, EmbeddedConfig embedded,
                 @ConfigProperty(name = "quarkus.http.host") String host, @ConfigProperty(name = "quarkus.http.port") int port) {
         String url = "http://" + host + ":" + port;
         System.out.println();

@@ -42,19 +42,25 @@ public interface ThawConfig {
 
     Routing routing();
 
-    /** Invocation records and the async queue. */
+    /** Kafka: where async invocations are stored until they run. */
+    Kafka kafka();
+
+    /** Kafka, for durable async invocations (and triggers). */
+    interface Kafka {
+        /** host:port of a broker; unset: no Kafka (the embedded platform keeps a local journal instead). */
+        Optional<String> bootstrap();
+
+        /** Partitions of the async invocations topic when Thaw creates it: how many invokers can share the work. */
+        @WithDefault("6")
+        int partitions();
+    }
+
+    /** Invocation records. */
     interface Invocations {
         /** How long records (async results, logs) are kept. */
         @WithDefault("PT1H")
         Duration retention();
 
-        /** Threads running queued (async) invocations. */
-        @WithDefault("4")
-        int asyncWorkers();
-
-        /** Async invocations waiting at most; beyond, 503. */
-        @WithDefault("10000")
-        int asyncQueue();
     }
 
     /** Cluster mode: choosing an invoker. */

@@ -11,8 +11,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param isPublic    invokable without the admin token ({@code "public"}, default false)
  * @param concurrency invocations running at once; more are refused with 429 ({@code "concurrency"}, default 100)
  * @param timeoutMs   per invocation, counted from admission ({@code "timeout_ms"}, default 5000)
+ * @param retries     async invocations: tries after a failure of the function itself ({@code "retries"},
+ *                    default 0; failures of the platform are retried anyway)
  */
-public record FunctionSettings(boolean isPublic, int concurrency, int timeoutMs) {
+public record FunctionSettings(boolean isPublic, int concurrency, int timeoutMs, int retries) {
+    public static final int MAX_RETRIES = 10;
     public static final int MAX_TIMEOUT_MS = 900_000;
     public static final int MAX_CONCURRENCY = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +43,8 @@ public record FunctionSettings(boolean isPublic, int concurrency, int timeoutMs)
         }
         return new FunctionSettings(pub != null && pub.booleanValue(),
                 (int) wholeNumber(manifest, "concurrency", 100, 1, MAX_CONCURRENCY),
-                (int) wholeNumber(manifest, "timeout_ms", 5000, 1, MAX_TIMEOUT_MS));
+                (int) wholeNumber(manifest, "timeout_ms", 5000, 1, MAX_TIMEOUT_MS),
+                (int) wholeNumber(manifest, "retries", 0, 0, MAX_RETRIES));
     }
 
     /** Reads the settings from the manifest JSON a registry holds (valid: it was checked at deploy). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.invoker.Limits;
 import dev.thaw.protocol.FunctionName;
+import dev.thaw.protocol.FunctionSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,8 +39,11 @@ import java.util.regex.Pattern;
  *   "args": ["-e", "x"],        // argv[1..] (argv[0] is the name)
  *   "snapshot": "first-contact",// c/elf: snapshot at the first contact with the world, or at
  *                               // thaw_ready() with "ready" (always so for python and lua)
+ *   "retries": 0,               // async: tries again after a failure of the function (0..10)
  *   "public": false             // invokable without a token (used by the gateway)
  * }
+ * The fields a gateway enforces (public, concurrency, timeout_ms, retries) are read by the
+ * protocol's {@link FunctionSettings}, their one definition.
  * </pre>
  * Every error names the field and the reason.
  */
@@ -90,7 +94,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
     private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
-            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public", "args", "snapshot");
+            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public", "args", "snapshot", "retries");
     private static final int MAX_ARGS = 256;
     private static final int MAX_ARG_BYTES = 64 * 1024;
 
@@ -168,9 +172,13 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
                     + runtimeText + "\"");
         }
         int memory = (int) number(root, "memory_mb", 64, 8, 1024);
-        int timeout = (int) number(root, "timeout_ms", 5000, 1, 900_000);
+        FunctionSettings settings;
+        try {
+            settings = FunctionSettings.of(root);
+        } catch (FunctionSettings.InvalidFieldException e) {
+            throw new InvalidManifestException(e.field(), e.getMessage());
+        }
         long maxOutput = number(root, "max_output_bytes", 6L * 1024 * 1024, 1, Limits.MAX_OUTPUT_BYTES);
-        int concurrency = (int) number(root, "concurrency", 100, 1, 100_000);
         List<String> sources = files(root, "sources");
         List<String> cflags = strings(root, "cflags", List.of("-O2"));
         String binary = text(root, "binary", null);
@@ -225,12 +233,8 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             }
         }
         Map<String, String> env = env(root);
-        JsonNode pub = root.get("public");
-        if (pub != null && !pub.isBoolean()) {
-            throw new InvalidManifestException("public", "must be true or false");
-        }
-        return new Manifest(name, runtime, memory, timeout, maxOutput, concurrency, sources, cflags, binary, env,
-                pub != null && pub.booleanValue(), args, snapshot);
+        return new Manifest(name, runtime, memory, settings.timeoutMs(), maxOutput, settings.concurrency(), sources,
+                cflags, binary, env, settings.isPublic(), args, snapshot);
     }
 
     private static String text(JsonNode root, String field, String fallback) throws InvalidManifestException {
@@ -246,14 +250,11 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
 
     private static long number(JsonNode root, String field, long fallback, long min, long max)
             throws InvalidManifestException {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return fallback;
+        try {
+            return FunctionSettings.wholeNumber(root, field, fallback, min, max);
+        } catch (FunctionSettings.InvalidFieldException e) {
+            throw new InvalidManifestException(field, e.getMessage());
         }
-        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
-            throw new InvalidManifestException(field, "must be a whole number from " + min + " to " + max + ", got " + n);
-        }
-        return n.longValue();
     }
 
     private static List<String> strings(JsonNode root, String field, List<String> fallback)

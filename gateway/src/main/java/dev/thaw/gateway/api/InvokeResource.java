@@ -63,7 +63,8 @@ public class InvokeResource {
             + "Prefer: respond-async (or ?async=true) queues it and answers 202 with the invocation id.")
     public CompletionStage<Response> invoke(@RestPath String target, byte[] body,
                                             @RestHeader("Prefer") String prefer, @RestQuery boolean async,
-                                            @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
+                                            @RestHeader(HttpHeaders.AUTHORIZATION) String authorization,
+                                            @RestHeader("X-Callback-Url") String callbackUrl) {
         Target t = Target.parse(target);
         if (body.length > config.maxBodyBytes()) {
             throw new ApiException(413, "request body of " + body.length + " bytes is larger than the limit of "
@@ -72,7 +73,7 @@ public class InvokeResource {
         boolean admin = token.matches(authorization);
         if (async || prefer != null && prefer.contains("respond-async")) {
             return CompletableFuture.supplyAsync(() -> {
-                String id = invocations.submit(t, body, admin);
+                String id = invocations.submit(t, body, admin, callbackUrl);
                 return Response.accepted(Map.of("invocation", id, "state", "queued"))
                         .type(MediaType.APPLICATION_JSON).header("Location", "/v1/invocations/" + id)
                         .header("Thaw-Invocation-Id", id).build();

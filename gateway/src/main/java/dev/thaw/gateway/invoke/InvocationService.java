@@ -3,11 +3,13 @@ package dev.thaw.gateway.invoke;
 import dev.thaw.gateway.ApiException;
 import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.protocol.AsyncInvocation;
 import dev.thaw.protocol.FunctionName;
 import dev.thaw.protocol.InvocationResult;
 import dev.thaw.protocol.InvokerBusyException;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.InvocationRecord;
+import dev.thaw.registry.InvocationRecords;
 import dev.thaw.registry.InvocationStore;
 import java.time.Instant;
 import java.util.Arrays;
@@ -20,8 +22,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -32,22 +32,12 @@ import org.jboss.logging.Logger;
  */
 public final class InvocationService {
     private static final Logger LOG = Logger.getLogger(InvocationService.class);
-    /** Stderr kept with a record, and returned with a failure. */
-    static final int STDERR_KEPT = 64 * 1024;
-    /**
-     * Stdout kept with an async invocation's record: the default output limit. Records live in
-     * memory or Redis for the retention period, so a function allowed a larger output keeps
-     * only this much there (the record says so).
-     */
-    static final int STDOUT_KEPT = 6 * 1024 * 1024;
-    /** How soon an async invocation waiting for its function's concurrency tries again. */
-    private static final long REQUEUE_MILLIS = 20;
-    public static final String HOST_ERROR = "HOST_ERROR";
+    public static final String HOST_ERROR = InvocationRecords.HOST_ERROR;
 
     private final FunctionCatalog catalog;
     private final Invokers invokers;
     private final InvocationStore store;
-    private final InvocationQueue queue;
+    private final AsyncQueue queue;
     private final GatewayMetrics metrics;
     private final Executor blocking;
     private final ConcurrencyLimits limits = new ConcurrencyLimits();
@@ -55,13 +45,11 @@ public final class InvocationService {
     private final ThreadPoolExecutor records = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(10_000), r -> Thread.ofPlatform().name("thaw-records").daemon().unstarted(r),
             new ThreadPoolExecutor.DiscardPolicy());
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("thaw-async-requeue").daemon().unstarted(r));
 
     /** A finished invocation. */
     public record Completed(String id, FunctionVersion version, InvocationResult result) {}
 
-    public InvocationService(FunctionCatalog catalog, Invokers invokers, InvocationStore store, InvocationQueue queue,
+    public InvocationService(FunctionCatalog catalog, Invokers invokers, InvocationStore store, AsyncQueue queue,
                              GatewayMetrics metrics, Executor blocking) {
         this.catalog = catalog;
         this.invokers = invokers;
@@ -194,58 +182,32 @@ public final class InvocationService {
     }
 
     /**
-     * Queues an invocation and returns its id at once; the result goes to its record. It runs
-     * within the function's concurrency limit like a sync one: when the limit is reached, it
-     * waits in the queue. Blocks briefly on the registry on a cache miss: call from a worker thread.
+     * Accepts an async invocation and returns its id at once: it is stored durably (Kafka, or
+     * the embedded platform's journal) before this returns, or the caller gets 503. Where it
+     * runs, it runs within the function's concurrency, and its result goes to its record and,
+     * when {@code callbackUrl} is set, to that URL. Blocks on the registry and the queue: call
+     * from a worker thread.
      */
-    public String submit(Target target, byte[] input, boolean admin) {
+    public String submit(Target target, byte[] input, boolean admin, String callbackUrl) {
         FunctionCatalog.Deployed d = authorized(target, catalog.find(target.name(), target.version()), admin);
+        if (callbackUrl != null && !admin) { // invokers POST to it from inside the cluster: only the admin picks where
+            throw new ApiException(401, "X-Callback-Url needs the admin token");
+        }
+        if (callbackUrl != null && !callbackUrl.matches("https?://[^\\s]+")) {
+            throw new ApiException(400, "X-Callback-Url must be an http:// or https:// URL, got '" + callbackUrl + "'");
+        }
         String id = InvocationIds.next();
-        Instant created = Instant.now();
-        store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, created));
-        if (!queue.offer(asyncJob(id, d, input, created))) {
-            store.put(hostError(id, d.version(), new IllegalStateException("the async queue is full"), created));
-            throw new ApiException(503, "the async queue is full (" + queue.depth() + " waiting); try again later",
-                    Map.of(), Map.of("Retry-After", "1"));
+        Instant accepted = Instant.now();
+        store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, accepted));
+        try {
+            queue.accept(new AsyncInvocation(id, d.version().name(), d.version().version(), input, accepted, 0, callbackUrl));
+        } catch (AsyncQueue.UnavailableException e) {
+            LOG.warnf("async invocation %s of %s was not accepted: %s", id, target, e.getMessage());
+            store.put(hostError(id, d.version(), new IllegalStateException("not accepted: " + e.getMessage()), accepted));
+            throw new ApiException(503, "the invocation could not be stored; nothing will run: try again (invocation "
+                    + id + ")", Map.of("invocation", id), Map.of("Retry-After", "1"));
         }
         return id;
-    }
-
-    private Runnable asyncJob(String id, FunctionCatalog.Deployed d, byte[] input, Instant created) {
-        return () -> {
-            String name = d.version().name();
-            if (!limits.tryAcquire(name, d.settings().concurrency())) {
-                requeueLater(asyncJob(id, d, input, created)); // at the limit: wait without holding a worker
-                return;
-            }
-            store.put(pending(id, d.version(), InvocationRecord.State.RUNNING, created));
-            long start = System.nanoTime();
-            long deadline = start + TimeUnit.MILLISECONDS.toNanos(d.settings().timeoutMs());
-            try {
-                InvocationResult r = runHoldingSlot(name, d, input, deadline).join();
-                metrics.invocation(name, r.status().name(), System.nanoTime() - start);
-                store.put(done(id, d.version(), r, true, created));
-            } catch (RuntimeException e) {
-                Throwable cause = unwrap(e);
-                if (cause instanceof InvokerBusyException) { // nothing ran: wait in the queue again
-                    store.put(pending(id, d.version(), InvocationRecord.State.QUEUED, created));
-                    requeueLater(asyncJob(id, d, input, created));
-                    return;
-                }
-                LOG.warnf("async invocation %s of %s@%d failed on the host: %s", id, name, d.version().version(), cause);
-                metrics.invocation(name, HOST_ERROR, System.nanoTime() - start);
-                store.put(hostError(id, d.version(), cause, created));
-            }
-        };
-    }
-
-    /** Offers a job again shortly; an accepted invocation is never dropped, so a full queue means trying later. */
-    private void requeueLater(Runnable job) {
-        retries.schedule(() -> {
-            if (!queue.offer(job)) {
-                requeueLater(job);
-            }
-        }, REQUEUE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -266,36 +228,17 @@ public final class InvocationService {
     /** Stops the record writer. */
     public void close() {
         records.shutdown();
-        retries.shutdownNow();
     }
 
     private static InvocationRecord pending(String id, FunctionVersion v, InvocationRecord.State state, Instant created) {
-        return new InvocationRecord(id, v.name(), v.version(), state, "", 0, "", new byte[0], new byte[0], List.of(),
-                false, 0, 0, created, null, false);
+        return InvocationRecords.pending(id, v.name(), v.version(), state, created);
     }
 
     static InvocationRecord done(String id, FunctionVersion v, InvocationResult r, boolean keepStdout, Instant created) {
-        byte[] stderr = r.stderr();
-        if (stderr.length > STDERR_KEPT) {
-            stderr = Arrays.copyOfRange(stderr, stderr.length - STDERR_KEPT, stderr.length);
-        }
-        String error = switch (r.status()) {
-            case EXITED -> r.exitCode() == 0 ? "" : r.error().isEmpty() ? "function exited with status " + r.exitCode() : r.error();
-            default -> r.error();
-        };
-        byte[] stdout = keepStdout ? r.stdout() : new byte[0];
-        boolean truncated = stdout.length > STDOUT_KEPT;
-        if (truncated) {
-            stdout = Arrays.copyOf(stdout, STDOUT_KEPT);
-        }
-        return new InvocationRecord(id, v.name(), v.version(), InvocationRecord.State.DONE, r.status().name(),
-                r.exitCode(), error, stdout, stderr, r.logs(), r.timings().warm(),
-                r.timings().queueNanos() / 1000, r.timings().runNanos() / 1000, created, Instant.now(), truncated);
+        return InvocationRecords.done(id, v.name(), v.version(), r, keepStdout, created);
     }
 
     private static InvocationRecord hostError(String id, FunctionVersion v, Throwable cause, Instant created) {
-        return new InvocationRecord(id, v.name(), v.version(), InvocationRecord.State.DONE, HOST_ERROR, 0,
-                String.valueOf(cause.getMessage()), new byte[0], new byte[0], List.of(), false, 0, 0, created, Instant.now(),
-                false);
+        return InvocationRecords.hostError(id, v.name(), v.version(), String.valueOf(cause.getMessage()), created);
     }
 }

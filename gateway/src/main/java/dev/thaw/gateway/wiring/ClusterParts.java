@@ -2,7 +2,10 @@ package dev.thaw.gateway.wiring;
 
 import dev.thaw.gateway.AdminToken;
 import dev.thaw.gateway.ThawConfig;
+import dev.thaw.gateway.invoke.AsyncQueue;
+import dev.thaw.gateway.invoke.KafkaAsyncQueue;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.events.KafkaTopics;
 import dev.thaw.gateway.route.RemoteInvokers;
 import dev.thaw.gateway.route.Router;
 import dev.thaw.protocol.BearerSecret;
@@ -55,6 +58,17 @@ public class ClusterParts {
     Invokers invokers(ThawConfig config) {
         return new RemoteInvokers(new RedisInvokerDirectory(redisUri(config)), new Router(config.routing().loadFactor()),
                 clusterSecret(config), config.routing().refresh());
+    }
+
+    /** Kafka when configured; without it, async invocations are refused rather than kept where a crash loses them. */
+    @Produces
+    @DefaultBean
+    @Singleton
+    AsyncQueue asyncQueue(ThawConfig config) {
+        return config.kafka().bootstrap().<AsyncQueue>map(b -> {
+            KafkaTopics.ensure(b, config.kafka().partitions());
+            return new KafkaAsyncQueue(b);
+        }).orElse(AsyncQueue.NONE);
     }
 
     private static String redisUri(ThawConfig config) {

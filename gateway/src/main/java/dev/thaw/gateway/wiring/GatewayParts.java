@@ -4,8 +4,7 @@ import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.ThawConfig;
 import dev.thaw.gateway.deploy.DeployService;
 import dev.thaw.gateway.invoke.FunctionCatalog;
-import dev.thaw.gateway.invoke.InProcessQueue;
-import dev.thaw.gateway.invoke.InvocationQueue;
+import dev.thaw.gateway.invoke.AsyncQueue;
 import dev.thaw.gateway.invoke.InvocationService;
 import dev.thaw.gateway.route.Invokers;
 import dev.thaw.registry.FunctionRegistry;
@@ -52,13 +51,7 @@ public class GatewayParts {
 
     @Produces
     @Singleton
-    InvocationQueue queue(ThawConfig config) {
-        return new InProcessQueue(config.invocations().asyncWorkers(), config.invocations().asyncQueue());
-    }
-
-    @Produces
-    @Singleton
-    InvocationService invocations(FunctionCatalog catalog, Invokers invokers, InvocationStore store, InvocationQueue queue,
+    InvocationService invocations(FunctionCatalog catalog, Invokers invokers, InvocationStore store, AsyncQueue queue,
                                   GatewayMetrics metrics, @Named(BLOCKING) ExecutorService blocking) {
         return new InvocationService(catalog, invokers, store, queue, metrics, blocking);
     }
@@ -75,7 +68,7 @@ public class GatewayParts {
     }
 
     /** Stops the services before the parts they use. */
-    void stop(@Observes ShutdownEvent event, InvocationQueue queue, InvocationService invocations, Invokers invokers,
+    void stop(@Observes ShutdownEvent event, AsyncQueue queue, InvocationService invocations, Invokers invokers,
               InvocationStore store, FunctionRegistry registry, @Named(BLOCKING) ExecutorService blocking) {
         queue.close();
         invocations.close();

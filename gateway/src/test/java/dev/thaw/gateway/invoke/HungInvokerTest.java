@@ -85,7 +85,7 @@ class HungInvokerTest {
                 new byte[] {1});
         invokers = new RemoteInvokers(directory, new Router(1.25), BearerSecret.of("secret", "secret"), Duration.ofSeconds(10));
         invocations = new InvocationService(new FunctionCatalog(registry), invokers,
-                new MemoryInvocationStore(Duration.ofMinutes(1)), new InProcessQueue(1, 10),
+                new MemoryInvocationStore(Duration.ofMinutes(1)), AsyncQueue.NONE,
                 new GatewayMetrics(new SimpleMeterRegistry()), Executors.newVirtualThreadPerTaskExecutor());
     }
 

@@ -8,12 +8,15 @@ import dev.thaw.gateway.ApiException;
 import dev.thaw.gateway.FakeInvokers;
 import dev.thaw.gateway.GatewayMetrics;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.protocol.AsyncInvocation;
 import dev.thaw.registry.InvocationRecord;
 import dev.thaw.registry.LocalFunctionRegistry;
 import dev.thaw.registry.MemoryInvocationStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -28,6 +31,21 @@ class InvocationServiceTest {
     Path dir;
 
     private FakeInvokers invokers;
+    /** What the async queue was given; it refuses everything while {@link #queueDown}. */
+    private final List<AsyncInvocation> queued = new CopyOnWriteArrayList<>();
+    private volatile boolean queueDown;
+    private final AsyncQueue queue = new AsyncQueue() {
+        @Override
+        public void accept(AsyncInvocation invocation) {
+            if (queueDown) {
+                throw new UnavailableException("the broker is down", null);
+            }
+            queued.add(invocation);
+        }
+
+        @Override
+        public void close() {}
+    };
     private MemoryInvocationStore store;
     private InvocationService invocations;
 
@@ -38,7 +56,7 @@ class InvocationServiceTest {
         registry.deploy("closed", "{\"name\": \"closed\", \"concurrency\": 1}", new byte[] {1});
         invokers = new FakeInvokers();
         store = new MemoryInvocationStore(Duration.ofMinutes(1));
-        invocations = new InvocationService(new FunctionCatalog(registry), invokers, store, new InProcessQueue(2, 10),
+        invocations = new InvocationService(new FunctionCatalog(registry), invokers, store, queue,
                 new GatewayMetrics(new SimpleMeterRegistry()), Executors.newVirtualThreadPerTaskExecutor());
     }
 
@@ -88,26 +106,39 @@ class InvocationServiceTest {
     }
 
     @Test
-    void asyncInvocationsWaitForTheConcurrencyLimitInsteadOfRunningBesideIt() throws Exception {
-        CompletableFuture<dev.thaw.protocol.InvocationResult> release = new CompletableFuture<>();
-        invokers.answer = input -> release;
-        CompletableFuture<InvocationService.Completed> sync =
-                invocations.invoke(InvocationService.Target.parse("closed"), "sync".getBytes(), true, Runnable::run);
-        while (invokers.deadlines.isEmpty()) { // the sync call holds the one slot once it reached the invoker
-            Thread.sleep(5);
-        }
-        String id = invocations.submit(InvocationService.Target.parse("closed"), "async".getBytes(), true);
-        Thread.sleep(300);
-        assertEquals(InvocationRecord.State.QUEUED, store.get(id).orElseThrow().state(), "it waits for the slot");
-        assertEquals(1, invokers.deadlines.size(), "only the sync call reached an invoker");
+    void anAcceptedAsyncInvocationIsStoredInTheQueueWithItsRecordQueued() {
+        String id = invocations.submit(InvocationService.Target.parse("closed"), "later".getBytes(), true, null);
+        assertEquals(1, queued.size());
+        AsyncInvocation inv = queued.getFirst();
+        assertEquals(id, inv.id());
+        assertEquals("closed", inv.function());
+        assertEquals(1, inv.version());
+        assertEquals("later", new String(inv.input()));
+        assertEquals(InvocationRecord.State.QUEUED, store.get(id).orElseThrow().state());
+        assertEquals(0, invokers.deadlines.size(), "nothing ran at the gateway");
+    }
 
-        invokers.answer = input -> CompletableFuture.completedFuture(FakeInvokers.exited(0, "async done"));
-        release.complete(FakeInvokers.exited(0, "sync done"));
-        assertEquals("sync done", sync.join().result().stdoutText());
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (store.get(id).orElseThrow().state() != InvocationRecord.State.DONE && System.nanoTime() < until) {
-            Thread.sleep(10);
-        }
-        assertEquals("async done", new String(store.get(id).orElseThrow().stdout()));
+    @Test
+    void whenTheQueueCannotStoreItTheCallerGets503AndTheRecordSaysSo() {
+        queueDown = true;
+        ApiException e = assertThrows(ApiException.class,
+                () -> invocations.submit(InvocationService.Target.parse("closed"), "x".getBytes(), true, null));
+        assertEquals(503, e.status());
+        String id = (String) e.body().get("invocation");
+        InvocationRecord r = store.get(id).orElseThrow();
+        assertEquals(InvocationRecord.State.DONE, r.state());
+        assertTrue(r.error().contains("not accepted"), r.error());
+    }
+
+    @Test
+    void aCallbackUrlNeedsTheAdminTokenAndMustBeHttp() {
+        ApiException anonymous = assertThrows(ApiException.class, () -> invocations.submit(
+                InvocationService.Target.parse("open"), "x".getBytes(), false, "http://127.0.0.1:6379/"));
+        assertEquals(401, anonymous.status());
+        ApiException notHttp = assertThrows(ApiException.class, () -> invocations.submit(
+                InvocationService.Target.parse("open"), "x".getBytes(), true, "file:///etc/passwd"));
+        assertEquals(400, notHttp.status());
+        invocations.submit(InvocationService.Target.parse("open"), "x".getBytes(), true, "http://hooks.example/done");
+        assertEquals("http://hooks.example/done", queued.getFirst().callbackUrl());
     }
 }

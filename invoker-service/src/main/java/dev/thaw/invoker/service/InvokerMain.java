@@ -6,6 +6,7 @@ import dev.thaw.protocol.InvokerApi;
 import dev.thaw.registry.InvokerDirectory;
 import dev.thaw.registry.InvokerInfo;
 import dev.thaw.registry.RedisFunctionRegistry;
+import dev.thaw.registry.RedisInvocationStore;
 import dev.thaw.registry.RedisInvokerDirectory;
 import dev.thaw.snapshotter.SnapshotStore;
 import java.net.InetAddress;
@@ -56,11 +57,27 @@ public final class InvokerMain implements Callable<Integer> {
     @Option(names = "--runners", paramLabel = "N", description = "Runner threads (default: one per CPU).")
     Integer runners;
 
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT",
+            description = "Kafka, to run the async invocations gateways store there (default: none).")
+    String kafkaBootstrap;
+
+    @Option(names = "--kafka-partitions", defaultValue = "6", paramLabel = "N",
+            description = "Partitions of the async invocations topic, when this invoker creates it (default ${DEFAULT-VALUE}).")
+    int kafkaPartitions;
+
+    @Option(names = "--record-retention", defaultValue = "PT1H", paramLabel = "DURATION",
+            description = "How long async invocations' records are kept (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration recordRetention;
+
     @Option(names = "--secret-file", paramLabel = "FILE",
             description = "The cluster secret gateways present (else $" + InvokerApi.SECRET_ENV + ").")
     Path secretFile;
 
+    /** Kept: java.util.logging holds loggers weakly, and the Kafka clients log every setting at INFO. */
+    private static final java.util.logging.Logger KAFKA_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
+
     public static void main(String[] args) {
+        KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
         CommandLine cli = new CommandLine(new InvokerMain());
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             System.err.println("invoker: " + e.getMessage()); // one line: no stack trace for the operator
@@ -95,6 +112,9 @@ public final class InvokerMain implements Callable<Integer> {
         String name = id != null ? id : server.id();
         server.id(name);
         InvokerDirectory directory = new RedisInvokerDirectory(redis);
+        RedisInvocationStore records = new RedisInvocationStore(redis, recordRetention);
+        AsyncWork async = kafkaBootstrap == null ? null
+                : AsyncWork.start(kafkaBootstrap, kafkaPartitions, name, host, registry, records);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("thaw-heartbeat").daemon().unstarted(r));
         heartbeat.scheduleAtFixedRate(() -> {
@@ -108,6 +128,10 @@ public final class InvokerMain implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             heartbeat.shutdownNow();
+            if (async != null) {
+                async.close();
+            }
+            records.close();
             try {
                 directory.leave(name);
             } catch (RuntimeException ignored) {
