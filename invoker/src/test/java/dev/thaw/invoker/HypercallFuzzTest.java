@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Nothing may throw: the host answers every guest with a stop or by running on. And every
  * answer must be the one {@link AbiModel} gives: the same stop, the same output bytes, log
- * lines and limit, the same FS bases set, the same recv placement verdict.
+ * lines and limit, the same once-only log lines (never more than their bound), the same FS
+ * bases set, the same recv placement verdict.
  *
  * <p>A normal test run replays the inputs under {@code HypercallFuzzTestInputs/} (hand-written
  * seeds, see {@link FuzzSeeds}, and past findings); {@code ./bench fuzz} fuzzes.
@@ -116,7 +117,7 @@ class HypercallFuzzTest {
             s.set(JAVA_LONG_UNALIGNED, offset(KVM_SREGS, "tr", "base"), guest.trBase);
             refusal = RecvPlacement.refusal(MEMORY, s, recv);
         } catch (AbiViolation e) {
-            // not a recv: the first hypercall's comparison already covers arguments out of range
+            // no recv struct inside memory at that address: the load refuses it before any walk
         }
         return new Outcome(first, second, output, reportedOnce, fsBases, recv, refusal);
     }
