@@ -52,10 +52,11 @@ thaw_packages() {
 
 # What building and testing Thaw needs from the host: a JDK, a C toolchain, the tools that
 # fetch and patch Debian's source packages (musl; CPython, Lua and zlib for the runtimes,
-# built on first use), and python3.11, which compiles the Python runtime's library to .pyc.
+# built on first use), python3.11, which compiles the Python runtime's library to .pyc, and
+# bubblewrap, the sandbox functions are compiled in at deploy.
 thaw_setup() {
     thaw_find_java
-    thaw_packages gcc make patch dpkg-dev libc6-dev linux-libc-dev ca-certificates python3.11
+    thaw_packages gcc make patch dpkg-dev libc6-dev linux-libc-dev ca-certificates python3.11 bubblewrap
     [ -e /dev/kvm ] || echo "thaw: WARNING: /dev/kvm is missing; functions cannot run here" >&2
 }
 

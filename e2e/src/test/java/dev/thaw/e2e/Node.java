@@ -66,9 +66,11 @@ final class Node implements AutoCloseable {
     }
 
     /** A standalone invoker on a free port, registered in Redis. */
-    static Node invoker(String name, String redisUri, Path snapshots) throws Exception {
-        Node node = new Node(java("-cp", System.getProperty("java.class.path"), "dev.thaw.invoker.service.InvokerMain",
-                "--redis", redisUri, "--port", "0", "--id", name, "--runners", "1", "--snapshots", snapshots.toString()), name);
+    static Node invoker(String name, String redisUri, Path snapshots, String... options) throws Exception {
+        List<String> cmd = java("-cp", System.getProperty("java.class.path"), "dev.thaw.invoker.service.InvokerMain",
+                "--redis", redisUri, "--port", "0", "--id", name, "--runners", "1", "--snapshots", snapshots.toString());
+        cmd.addAll(List.of(options));
+        Node node = new Node(cmd, name);
         node.awaitLine("listening on", Duration.ofSeconds(30));
         return node;
     }

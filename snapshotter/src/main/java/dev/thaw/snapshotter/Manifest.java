@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  *   "max_output_bytes": 6291456, // stdout + stderr + log per invocation (default 6 MiB, at most 64 MiB)
  *   "concurrency": 100,         // invocations running at once; more are refused with 429
  *   "sources": ["main.c"],      // runtime c: default all *.c files next to the manifest
- *   "cflags": ["-O2"],          // runtime c: default ["-O2"]
+ *   "cflags": ["-O2"],          // runtime c: default ["-O2"]; only the options CompilerFlags allows
  *   "binary": "fn.elf",         // runtime elf: a static binary linked with thaw-cc
  *   "env": {"KEY": "value"},    // the function's environment
  *   "args": ["-e", "x"],        // argv[1..] (argv[0] is the name)
@@ -227,9 +227,9 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             }
         }
         for (String flag : cflags) {
-            if (!flag.startsWith("-") || flag.startsWith("-o") || flag.equals("-c") || flag.startsWith("-specs")
-                    || flag.startsWith("-B") || flag.startsWith("-wrapper") || flag.startsWith("-fplugin")) {
-                throw new InvalidManifestException("cflags", "'" + flag + "' is not an allowed compiler option");
+            String refusal = CompilerFlags.refusal(flag);
+            if (refusal != null) {
+                throw new InvalidManifestException("cflags", "'" + flag + "' " + refusal);
             }
         }
         Map<String, String> env = env(root);

@@ -21,6 +21,10 @@ import java.util.HexFormat;
  * interpreter), pack its files into a file image, check the binary, lay both out in guest
  * memory, boot it on KVM to its snapshot point, and store the snapshot
  * under the hash of its inputs. An unchanged function is not built twice.
+ *
+ * <p>Thread-safe, and builds run concurrently: one stuck compile must not hold up every other
+ * deploy. Boots queue on the engine's one boot thread; two builds of the same snapshot both
+ * boot, and the store keeps whichever publishes first.
  */
 public final class SnapshotBuilder {
     private static final long MAX_BINARY_BYTES = 64L * 1024 * 1024;
@@ -32,17 +36,23 @@ public final class SnapshotBuilder {
     private final Engine engine;
     private final SnapshotStore store;
     private final Duration bootTimeout;
-    private Toolchain toolchain;
-    private Runtimes runtimes;
+    private Toolchain toolchain; // guarded by this: located at the first compile, so an elf-only host needs none
+    private Runtimes runtimes; // guarded by this
 
     public SnapshotBuilder(Engine engine, SnapshotStore store) {
         this(engine, store, DEFAULT_BOOT_TIMEOUT);
     }
 
     public SnapshotBuilder(Engine engine, SnapshotStore store, Duration bootTimeout) {
+        this(engine, store, bootTimeout, null);
+    }
+
+    /** With a given toolchain (its limits, its sandbox setting) instead of {@link Toolchain#locate()}. */
+    public SnapshotBuilder(Engine engine, SnapshotStore store, Duration bootTimeout, Toolchain toolchain) {
         this.engine = engine;
         this.store = store;
         this.bootTimeout = bootTimeout;
+        this.toolchain = toolchain;
     }
 
     /**
@@ -69,7 +79,7 @@ public final class SnapshotBuilder {
         return build(manifest, functionDir);
     }
 
-    public synchronized Built build(Manifest manifest, Path functionDir) throws BuildException {
+    public Built build(Manifest manifest, Path functionDir) throws BuildException {
         long start = System.nanoTime();
         byte[] binary;
         Path runtimeRoot = null;
@@ -88,6 +98,9 @@ public final class SnapshotBuilder {
                     }
                     toolchain.compile(functionDir, manifest.sources(), manifest.cflags(), out);
                     compileNanos = System.nanoTime() - t;
+                    if (Files.size(out) > MAX_BINARY_BYTES) {
+                        throw new BuildException(BuildException.Stage.BINARY, "the compiled binary is larger than 64 MiB", null);
+                    }
                     binary = Files.readAllBytes(out);
                 } finally {
                     SnapshotStore.delete(work);
@@ -157,14 +170,14 @@ public final class SnapshotBuilder {
         }
     }
 
-    private Toolchain toolchain() {
+    private synchronized Toolchain toolchain() {
         if (toolchain == null) {
             toolchain = Toolchain.locate();
         }
         return toolchain;
     }
 
-    private Runtimes runtimes() {
+    private synchronized Runtimes runtimes() {
         if (runtimes == null) {
             runtimes = new Runtimes(toolchain());
         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -54,6 +55,12 @@ public final class SnapshotStore {
             delete(staging);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("snapshot store " + root + " does not support atomic renames", e);
+        } catch (FileSystemException e) {
+            // rename(2) onto a complete snapshot fails with ENOTEMPTY, which Java reports only as this
+            if (!contains(key)) {
+                throw e;
+            }
+            delete(staging);
         }
         return target;
     }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * no KVM needed) costs an invocation its timeout plus a small margin, answered as 504, and
  * the function's concurrency slot comes back every time.
  */
-@Timeout(60) // without a deadline on the remote call, these calls would wait forever
+@Timeout(180) // without a deadline on the remote call, these calls would wait forever
 class HungInvokerTest {
     private static final int TIMEOUT_MS = 300;
     /** The answer margin plus room for a busy machine. */
