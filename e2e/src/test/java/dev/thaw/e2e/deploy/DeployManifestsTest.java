@@ -192,6 +192,21 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theDashboardAndTheScalerQueryThePlatformsMetrics() throws Exception {
+        // Which series they read; QueriedMetrics (in AsyncDurabilityIT) checks them against a running gateway.
+        Map<String, PromQl.Reads> queries = Queries.of(K8S.resolve("grafana/thaw-dashboard.json"), rendered);
+        Set<String> metrics = new TreeSet<>();
+        queries.values().forEach(r -> r.selectors().forEach(s -> metrics.add(s.metric())));
+        assertEquals(new TreeSet<>(Set.of("thaw_invocations_total", "thaw_invocation_seconds_bucket", "thaw_invocation_seconds_sum",
+                "thaw_invocation_seconds_count", "thaw_snapshot_build_seconds_bucket", "thaw_snapshot_build_seconds_count",
+                "thaw_invokers", "thaw_desired_invokers", "thaw_invoker_demand", "thaw_kafka_lag", "thaw_autoscaler_panic")), metrics);
+        assertEquals(Set.of(new PromQl.Selector("thaw_desired_invokers", Set.of())),
+                Set.copyOf(queries.get("ScaledObject thaw-invoker trigger desired-invokers").selectors()));
+        assertEquals(Set.of(new PromQl.Selector("thaw_invocations_total", Set.of("function"))),
+                Set.copyOf(queries.get("dashboard variable $function").selectors()));
+    }
+
+    @Test
     void everySecretKeyTheManifestsReadIsCreatedByTheStepsInDeployMd() throws Exception {
         Set<String> keys = new TreeSet<>();
         for (HasMetadata o : typed.values()) {
