@@ -33,6 +33,10 @@ cd "$thaw_root"
 echo "stage: building Thaw in $thaw_root" >&2
 ./mvnw -q -B -ntp install -DskipTests
 ./mvnw -q -B -ntp -pl invoker-service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+# Thaw's own modules from this clone's target/, not from ~/.m2, which another clone's install
+# may have overwritten (as thaw_build does; artifact ids are the module folders' names).
+sed -i -E "s#[^:]*/dev/thaw/([^/:]+)/([^/:]+)/\1-\2(-tests)?\.jar#$thaw_root/\1/target/\1-\2\3.jar#g" \
+    invoker-service/target/classpath.txt
 
 rm -rf "$dest/gateway" "$dest/invoker" "$dest/sysroot"
 mkdir -p "$dest/invoker/lib" "$dest/cache"
