@@ -33,11 +33,12 @@ final class Outcomes {
     }
 
     /**
-     * Whether the caller's deadline cut the timeout noticeably: a gateway in this JVM admits a
-     * request a few microseconds before the engine does, which is not worth a different message.
+     * Whether the caller's deadline cut the timeout noticeably (by a tenth, and at least 10 ms):
+     * a gateway admits a request a few milliseconds before the engine does (a registry
+     * look-up, a hop), which is not worth a different message.
      */
     private static boolean shortened(long budgetMs, long timeoutMs) {
-        return budgetMs < timeoutMs - 1;
+        return timeoutMs - budgetMs > Math.max(10, timeoutMs / 10);
     }
 
     /** The deadline passed while the invocation waited for a runner: it never ran. */

@@ -50,6 +50,7 @@ public class InvocationsResource {
         m.put("exit_code", r.exitCode());
         m.put("error", r.error());
         putBytes(m, "stdout", r.stdout());
+        m.put("stdout_truncated", r.stdoutTruncated());
         putBytes(m, "stderr", r.stderr());
         m.put("logs", r.logs());
         m.put("warm", r.warm());
