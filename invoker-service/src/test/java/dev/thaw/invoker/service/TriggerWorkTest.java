@@ -64,6 +64,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @KvmTest
 class TriggerWorkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Kept: java.util.logging holds loggers weakly, and the Kafka clients log every setting at INFO. */
+    private static final java.util.logging.Logger KAFKA_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
+
+    static {
+        KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     @RegisterExtension
     static final KafkaBroker kafka = new KafkaBroker();
