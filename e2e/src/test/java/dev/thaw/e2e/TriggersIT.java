@@ -50,8 +50,8 @@ class TriggersIT {
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 1000;
     private static final int BATCH = 10;
-    /** TriggerConsumer.UNCOMMITTED_BATCHES: batches of a partition that may run again after a crash. */
-    private static final int UNCOMMITTED_BATCHES = 2;
+    /** Batches of a partition that may run again after a crash: its consumer's uncommitted window. */
+    private static final int UNCOMMITTED_BATCHES = dev.thaw.events.TriggerConsumer.uncommittedBatches(BATCH);
 
     @RegisterExtension
     static RedisServer redis = new RedisServer();

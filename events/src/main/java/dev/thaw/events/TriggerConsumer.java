@@ -42,9 +42,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <li><b>Batches.</b> Up to {@code batchSize} events; a lane with fewer waits up to
  *     {@code batchWindowMs} from the arrival of its oldest event for more.</li>
  * <li><b>Commits.</b> Offsets are committed (asynchronously, for every lane at once) after the
- *     handler reports events handled, never before. A lane starts a batch only once the commit
- *     of the batch before the previous one was acknowledged: at most two batches per partition
- *     are ever uncommitted, which bounds what a crash makes run twice.</li>
+ *     handler reports events handled, never before. A lane starts a batch only while fewer
+ *     than {@link #uncommittedBatches} of its batches (two, or as many as hold 100 events) are
+ *     finished but not acknowledged committed: that bounds what a crash makes run twice.</li>
  * <li><b>Flow.</b> The consumer keeps polling (and so stays in the group) while batches run; a
  *     partition whose lane holds enough events is paused, and resumed when the lane has room.</li>
  * <li><b>Hand-over.</b> A partition that leaves this consumer in a rebalance is released only
@@ -71,15 +71,28 @@ public final class TriggerConsumer implements AutoCloseable {
     private static final long PAUSE_AT_BYTES = 8L << 20;
     private static final int PAUSE_AT_EVENTS = 1_000;
     /**
-     * Batches of a partition that may be uncommitted at once (finished, or running): what a
-     * crash can make run twice. Two, so that a batch runs while the previous one's commit is
-     * on its way.
+     * Batches of a partition that may be uncommitted at once (finished, or running), at least:
+     * two, so that a batch runs while the previous one's commit is on its way.
      */
-    static final int UNCOMMITTED_BATCHES = 2;
+    static final int MIN_UNCOMMITTED_BATCHES = 2;
+    /**
+     * Events of a partition that may be uncommitted at once, when batches are small: with
+     * batches of one event, a commit round trip per two events kept a partition to a few
+     * hundred events a second.
+     */
+    static final int UNCOMMITTED_EVENTS = 100;
 
     public static final String STARTING = "starting";
     public static final String RUNNING = "running";
     public static final String ERROR = "error";
+
+    /**
+     * Batches of a partition that may be uncommitted at once with batches of {@code batchSize}:
+     * what a crash can make run again is at most this many batches per partition.
+     */
+    public static int uncommittedBatches(int batchSize) {
+        return Math.max(MIN_UNCOMMITTED_BATCHES, (UNCOMMITTED_EVENTS + batchSize - 1) / batchSize);
+    }
 
     /** What this consumer reads and how. */
     public record Settings(String bootstrap, String topic, String group, String clientId, TriggerSpec.Start start,
@@ -128,6 +141,7 @@ public final class TriggerConsumer implements AutoCloseable {
                          long events, long deadLettered) {}
 
     private final Settings settings;
+    private final int uncommittedBatches;
     private final BatchHandler handler;
     private final String name;
     private final Map<TopicPartition, Lane> lanes = new ConcurrentHashMap<>();
@@ -149,6 +163,7 @@ public final class TriggerConsumer implements AutoCloseable {
     public TriggerConsumer(String name, Settings settings, BatchHandler handler) {
         this.name = name;
         this.settings = settings;
+        this.uncommittedBatches = uncommittedBatches(settings.batchSize());
         this.handler = handler;
         this.thread = Thread.ofPlatform().name("thaw-trigger-" + name).daemon().start(this::run);
     }
@@ -614,8 +629,8 @@ public final class TriggerConsumer implements AutoCloseable {
                 if (stopping) {
                     throw new InterruptedException();
                 }
-                // one finished batch may wait for its commit while the next one runs
-                boolean windowOpen = unacknowledged.size() < UNCOMMITTED_BATCHES;
+                // finished batches may wait for their commit while the next one runs, up to the window
+                boolean windowOpen = unacknowledged.size() < uncommittedBatches;
                 if (!buffer.isEmpty() && !windowOpen) {
                     nudge(); // waiting on a commit: have it sent now
                 }
