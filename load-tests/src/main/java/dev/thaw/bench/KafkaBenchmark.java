@@ -62,7 +62,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaBenchmark {
     private static final int PARTITIONS = 6;
-    private static final int LATENCY_RATE = 500;
+    private static final int LATENCY_RATE = 200;
     /** Kept: java.util.logging holds loggers weakly, and the Kafka clients log every setting at INFO. */
     private static final java.util.logging.Logger KAFKA_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
 
