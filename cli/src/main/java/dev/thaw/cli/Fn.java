@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "fn", mixinStandardHelpOptions = true, version = "fn 0.1.0", scope = ScopeType.INHERIT,
         description = "Run Thaw and deploy, invoke and inspect its functions.",
         subcommands = {UpCommand.class, InitCommand.class, DeployCommand.class, InvokeCommand.class,
-                ListCommand.class, LogsCommand.class, RemoveCommand.class})
+                ListCommand.class, LogsCommand.class, RemoveCommand.class, TriggerCommand.class})
 public final class Fn {
     static final String DEFAULT_GATEWAY = "http://127.0.0.1:8080";
 

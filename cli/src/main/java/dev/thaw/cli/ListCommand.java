@@ -33,21 +33,4 @@ final class ListCommand extends Subcommand {
         printTable(rows);
         return 0;
     }
-
-    /** Left-aligned columns, each as wide as its widest cell, two spaces apart. */
-    private void printTable(List<List<String>> rows) {
-        int[] widths = new int[HEADINGS.size()];
-        for (List<String> row : rows) {
-            for (int c = 0; c < widths.length; c++) {
-                widths[c] = Math.max(widths[c], row.get(c).length());
-            }
-        }
-        for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < widths.length; c++) {
-                line.append(c == widths.length - 1 ? row.get(c) : String.format("%-" + widths[c] + "s  ", row.get(c)));
-            }
-            out().println(line);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package dev.thaw.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -16,7 +17,11 @@ abstract class Subcommand implements Callable<Integer> {
     /** Exit status for an interrupted command, as a shell reports SIGINT. */
     private static final int INTERRUPTED = 130;
 
+    /** {@link Fn}, or a group of commands under it ({@link TriggerCommand}). */
     @ParentCommand
+    Object parent;
+
+    /** The global options; set before {@link #run()}. */
     Fn fn;
 
     @Spec
@@ -27,6 +32,7 @@ abstract class Subcommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        fn = parent instanceof TriggerCommand group ? group.fn : (Fn) parent;
         try {
             return run();
         } catch (Failure e) {
@@ -57,6 +63,23 @@ abstract class Subcommand implements Callable<Integer> {
     void printJson(Gateway.Response response) {
         String text = response.text();
         out().print(text.endsWith("\n") ? text : text + "\n");
+    }
+
+    /** Left-aligned columns, each as wide as its widest cell, two spaces apart; the first row is the headings. */
+    void printTable(List<List<String>> rows) {
+        int[] widths = new int[rows.getFirst().size()];
+        for (List<String> row : rows) {
+            for (int c = 0; c < widths.length; c++) {
+                widths[c] = Math.max(widths[c], row.get(c).length());
+            }
+        }
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < widths.length; c++) {
+                line.append(c == widths.length - 1 ? row.get(c) : String.format("%-" + widths[c] + "s  ", row.get(c)));
+            }
+            out().println(line.toString().stripTrailing());
+        }
     }
 
     private void fail(String message, String detail) {

@@ -16,6 +16,13 @@ import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.InvocationStore;
 import dev.thaw.registry.LocalFunctionRegistry;
 import dev.thaw.registry.MemoryInvocationStore;
+import dev.thaw.registry.LocalTriggerRegistry;
+import dev.thaw.registry.MemoryTriggerStatuses;
+import dev.thaw.registry.TriggerRegistry;
+import dev.thaw.registry.TriggerStatuses;
+import dev.thaw.invoker.service.TriggerHost;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import dev.thaw.snapshotter.SnapshotStore;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -113,12 +120,45 @@ public class EmbeddedParts {
         }
     }
 
+    /** Triggers in the state directory, kept across restarts. */
+    @Produces
+    @Singleton
+    TriggerRegistry triggers(EmbeddedConfig embedded) {
+        return new LocalTriggerRegistry(state(embedded).resolve("triggers"));
+    }
+
+    /** The consumers here report to the gateway here: memory is enough. */
+    @Produces
+    @Singleton
+    TriggerStatuses triggerStatuses() {
+        return new MemoryTriggerStatuses();
+    }
+
+    /**
+     * This JVM runs every trigger as the one invoker of each trigger's group: a consumer per
+     * trigger, batches on the engine here. Triggers without a bootstrap of their own use
+     * {@code thaw.kafka.bootstrap}.
+     */
+    @Produces
+    @Singleton
+    TriggerHost triggerHost(ThawConfig config, TriggerRegistry triggers, TriggerStatuses statuses, FunctionHost host,
+                            FunctionRegistry registry) {
+        return new TriggerHost("embedded", config.kafka().bootstrap().orElse(null), triggers, statuses, host, registry)
+                .start();
+    }
+
+    /** Stopped before the engine and the registries it uses (the gateway's own shutdown observer closes those). */
+    void stopTriggers(@Observes @Priority(1) ShutdownEvent event, TriggerHost triggerHost) {
+        triggerHost.close();
+    }
+
     private static Path state(EmbeddedConfig embedded) {
         return Path.of(embedded.stateDir());
     }
 
     /** Starts the engine with the platform, and prints how to reach it. */
-    void banner(@Observes StartupEvent event, Invokers invokers, AsyncQueue async, AdminToken token, EmbeddedConfig embedded,
+    void banner(@Observes StartupEvent event, Invokers invokers, AsyncQueue async, TriggerHost triggers, AdminToken token,
+                EmbeddedConfig embedded,
                 @ConfigProperty(name = "quarkus.http.host") String host, @ConfigProperty(name = "quarkus.http.port") int port) {
         String url = "http://" + host + ":" + port;
         System.out.println();

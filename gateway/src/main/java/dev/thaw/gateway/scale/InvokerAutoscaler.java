@@ -119,6 +119,12 @@ public final class InvokerAutoscaler implements AutoCloseable {
                 return value;
             }).set(e.getValue());
         }
+        // a source gone (a trigger deleted) has nothing waiting any more
+        lagBySource.forEach((source, value) -> {
+            if (!lastLags.containsKey(source)) {
+                value.set(0);
+            }
+        });
         return lastLags;
     }
 

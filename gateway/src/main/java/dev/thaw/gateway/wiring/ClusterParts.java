@@ -23,6 +23,12 @@ import dev.thaw.registry.InvocationStore;
 import dev.thaw.registry.RedisFunctionRegistry;
 import dev.thaw.registry.RedisInvocationStore;
 import dev.thaw.registry.RedisInvokerDirectory;
+import dev.thaw.registry.RedisTriggerRegistry;
+import dev.thaw.registry.RedisTriggerStatuses;
+import dev.thaw.registry.TriggerRegistry;
+import dev.thaw.registry.TriggerStatuses;
+import dev.thaw.gateway.trigger.TriggerService;
+import java.util.HashMap;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -68,6 +74,22 @@ public class ClusterParts {
                 clusterSecret(config), config.routing().refresh());
     }
 
+    /** Kafka triggers, shared with the invokers that run them. */
+    @Produces
+    @DefaultBean
+    @Singleton
+    TriggerRegistry triggers(ThawConfig config) {
+        return new RedisTriggerRegistry(redisUri(config));
+    }
+
+    /** What the invokers' trigger consumers report. */
+    @Produces
+    @DefaultBean
+    @Singleton
+    TriggerStatuses triggerStatuses(ThawConfig config) {
+        return new RedisTriggerStatuses(redisUri(config));
+    }
+
     /** Kafka when configured; without it, async invocations are refused rather than kept where a crash loses them. */
     @Produces
     @DefaultBean
@@ -86,7 +108,8 @@ public class ClusterParts {
      */
     @Produces
     @Singleton
-    Optional<InvokerAutoscaler> autoscaler(ThawConfig config, Invokers invokers, MeterRegistry meters) {
+    Optional<InvokerAutoscaler> autoscaler(ThawConfig config, Invokers invokers, TriggerService triggers,
+                                           MeterRegistry meters) {
         ThawConfig.Autoscaler a = config.autoscaler();
         if (!a.enabled() || !(invokers instanceof RemoteInvokers remote)) {
             return Optional.empty();
@@ -96,8 +119,14 @@ public class ClusterParts {
                 a.scaleDownDelay(), a.stableWindow(), a.minInvokers(), a.maxInvokers());
         InvokerAutoscaler autoscaler = new InvokerAutoscaler(new InvokerAutoscaler.Settings(policy, a.lagPerInvoker(),
                 a.runnersPerInvoker(), a.tick()), remote::members,
-                () -> lag == null ? Map.of() : Map.of("async",
-                        lag.of(AsyncInvocation.CONSUMER_GROUP, AsyncInvocation.TOPIC).values().stream().mapToLong(Long::longValue).sum()),
+                () -> {
+                    Map<String, Long> lags = new HashMap<>(triggers.lags());
+                    if (lag != null) {
+                        lags.put("async", lag.of(AsyncInvocation.CONSUMER_GROUP, AsyncInvocation.TOPIC).values().stream()
+                                .mapToLong(Long::longValue).sum());
+                    }
+                    return lags;
+                },
                 meters);
         return Optional.of(autoscaler.start());
     }

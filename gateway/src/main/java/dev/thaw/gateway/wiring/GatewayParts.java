@@ -8,6 +8,10 @@ import dev.thaw.gateway.invoke.AsyncQueue;
 import dev.thaw.gateway.invoke.InvocationService;
 import dev.thaw.gateway.route.Invokers;
 import dev.thaw.gateway.scale.InvokerAutoscaler;
+import dev.thaw.gateway.trigger.TriggerService;
+import dev.thaw.registry.TriggerRegistry;
+import dev.thaw.registry.TriggerStatuses;
+import java.time.Clock;
 import java.util.Optional;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.InvocationStore;
@@ -64,20 +68,33 @@ public class GatewayParts {
         return new DeployService(registry, invokers, catalog, metrics);
     }
 
+    /** Kafka triggers: specs in the registry, status from the invokers' reports and Kafka's lag. */
+    @Produces
+    @Singleton
+    TriggerService triggers(TriggerRegistry triggers, TriggerStatuses statuses, FunctionRegistry registry, ThawConfig config,
+                            GatewayMetrics metrics) {
+        return new TriggerService(triggers, statuses, registry, config.kafka().bootstrap().orElse(null), metrics,
+                Clock.systemUTC()).start();
+    }
+
     /** Builds everything at start, so that a missing setting fails the start, not the first request. */
-    void start(@Observes StartupEvent event, InvocationService invocations, DeployService deploys,
+    void start(@Observes StartupEvent event, InvocationService invocations, DeployService deploys, TriggerService triggers,
                Optional<InvokerAutoscaler> autoscaler) {
         // injecting them is enough
     }
 
     /** Stops the services before the parts they use. */
     void stop(@Observes ShutdownEvent event, AsyncQueue queue, InvocationService invocations, Invokers invokers,
-              InvocationStore store, FunctionRegistry registry, @Named(BLOCKING) ExecutorService blocking) {
+              InvocationStore store, FunctionRegistry registry, TriggerService triggerService, TriggerRegistry triggers,
+              TriggerStatuses statuses, @Named(BLOCKING) ExecutorService blocking) {
+        triggerService.close();
         queue.close();
         invocations.close();
         invokers.close();
         store.close();
         registry.close();
+        triggers.close();
+        statuses.close();
         blocking.shutdownNow();
     }
 }

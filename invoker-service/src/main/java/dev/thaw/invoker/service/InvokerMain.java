@@ -8,6 +8,8 @@ import dev.thaw.registry.InvokerInfo;
 import dev.thaw.registry.RedisFunctionRegistry;
 import dev.thaw.registry.RedisInvocationStore;
 import dev.thaw.registry.RedisInvokerDirectory;
+import dev.thaw.registry.RedisTriggerRegistry;
+import dev.thaw.registry.RedisTriggerStatuses;
 import dev.thaw.snapshotter.SnapshotStore;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Option;
 /**
  * A standalone invoker for cluster mode. It serves {@link InvokerServer} and announces itself
  * in Redis every second with a 3 s lifetime: an invoker that dies drops out of every
- * gateway's view within 3 s. Gateways must present the cluster secret.
+ * gateway's view within 3 s. Gateways must present the cluster secret. It also runs its share
+ * of every Kafka trigger stored in Redis ({@link TriggerHost}: one consumer per trigger, in the
+ * trigger's group, following creates and deletes within seconds).
  */
 @Command(name = "invoker", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs Thaw functions for the gateways of a cluster.")
@@ -63,7 +67,8 @@ public final class InvokerMain implements Callable<Integer> {
     Integer runners;
 
     @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT",
-            description = "Kafka, to run the async invocations gateways store there (default: none).")
+            description = "Kafka, to run the async invocations gateways store there, and the triggers that name no "
+                    + "Kafka of their own (default: none).")
     String kafkaBootstrap;
 
     @Option(names = "--kafka-partitions", defaultValue = "6", paramLabel = "N",
@@ -133,6 +138,9 @@ public final class InvokerMain implements Callable<Integer> {
         RedisInvocationStore records = new RedisInvocationStore(redisUri, recordRetention);
         AsyncWork async = kafkaBootstrap == null ? null
                 : AsyncWork.start(kafkaBootstrap, kafkaPartitions, name, host, registry, records);
+        RedisTriggerRegistry triggers = new RedisTriggerRegistry(redisUri);
+        RedisTriggerStatuses statuses = new RedisTriggerStatuses(redisUri);
+        TriggerHost triggerHost = new TriggerHost(name, kafkaBootstrap, triggers, statuses, host, registry).start();
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("thaw-heartbeat").daemon().unstarted(r));
         heartbeat.scheduleAtFixedRate(() -> {
@@ -146,6 +154,9 @@ public final class InvokerMain implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             heartbeat.shutdownNow();
+            triggerHost.close();
+            triggers.close();
+            statuses.close();
             if (async != null) {
                 async.close();
             }
