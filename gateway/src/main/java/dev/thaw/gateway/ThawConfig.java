@@ -55,6 +55,41 @@ public interface ThawConfig {
         int partitions();
     }
 
+    /** The cluster autoscaler: how many invokers the queue calls for ({@code thaw_desired_invokers}). */
+    Autoscaler autoscaler();
+
+    interface Autoscaler {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("1")
+        int minInvokers();
+
+        @WithDefault("100")
+        int maxInvokers();
+
+        /** Kafka events one invoker is expected to work off (KEDA's lagThreshold). */
+        @WithDefault("1000")
+        long lagPerInvoker();
+
+        /** Runners an invoker has when no heartbeat says (an empty cluster). */
+        @WithDefault("2")
+        int runnersPerInvoker();
+
+        @WithDefault("PT60S")
+        Duration stableWindow();
+
+        @WithDefault("PT6S")
+        Duration panicWindow();
+
+        /** How long a lower desire must last before it is exported. */
+        @WithDefault("PT5M")
+        Duration scaleDownDelay();
+
+        @WithDefault("PT2S")
+        Duration tick();
+    }
+
     /** Invocation records. */
     interface Invocations {
         /** How long records (async results, logs) are kept. */

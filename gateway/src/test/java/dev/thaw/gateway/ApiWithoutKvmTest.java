@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -72,5 +73,17 @@ class ApiWithoutKvmTest {
         r.then().body("error", containsString("no invoker is alive"));
         given().get("/q/health/ready").then().statusCode(503);
         given().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    void theAutoscalerExportsTheInvokersTheQueueCallsFor() throws Exception {
+        String metrics = "";
+        for (int i = 0; i < 50 && !metrics.contains("thaw_desired_invokers 1.0"); i++) { // after its first tick
+            metrics = given().get("/q/metrics").asString();
+            Thread.sleep(100);
+        }
+        assertTrue(metrics.contains("thaw_desired_invokers 1.0"), "no invoker alive, no demand: the minimum, 1");
+        assertTrue(metrics.contains("thaw_invokers 0.0"), metrics);
+        assertTrue(metrics.contains("thaw_invoker_demand 0.0"), metrics);
     }
 }

@@ -16,6 +16,7 @@ import dev.thaw.invoker.kvm.VmExit;
 import dev.thaw.invoker.machine.EntryState;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.LongConsumer;
 
 /**
  * Runs a vCPU until its guest stops: it waits for a request, exits, crashes, breaks the ABI,
@@ -122,6 +123,16 @@ final class GuestRun {
 
     /** Handles one hypercall; returns a stop, or null to run on. */
     private Stop hypercall(int port, long argAddress) {
+        return hypercall(port, argAddress, memory, output, this::setFsBase);
+    }
+
+    /**
+     * Everything a hypercall does but touch the vCPU: decodes it, reads a flush's or exit's
+     * output records into {@code output}, checks the values the guest passed, and hands a valid
+     * set_fs base to {@code setFsBase}. Returns why the guest stops, or null to run on. Static,
+     * so that HypercallFuzzTest can drive it over arbitrary guest memory without KVM.
+     */
+    static Stop hypercall(int port, long argAddress, GuestMemory memory, Output output, LongConsumer setFsBase) {
         try {
             switch (Hypercall.decode(port, argAddress, memory)) {
                 case Hypercall.Recv recv -> {
@@ -150,17 +161,21 @@ final class GuestRun {
                     if (setFs.base() < 0 || setFs.base() >= CANONICAL_LIMIT) {
                         return new Stop.Violated("set_fs hypercall with non-canonical base 0x" + Long.toHexString(setFs.base()));
                     }
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment sregs = a.allocate(KVM_SREGS);
-                        vcpu.getSregs(sregs);
-                        sregs.set(JAVA_LONG, EntryState.fsBaseOffset(), setFs.base());
-                        vcpu.setSregs(sregs);
-                    }
+                    setFsBase.accept(setFs.base());
                     return null;
                 }
             }
         } catch (AbiViolation e) {
             return new Stop.Violated(e.getMessage());
+        }
+    }
+
+    private void setFsBase(long base) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sregs = a.allocate(KVM_SREGS);
+            vcpu.getSregs(sregs);
+            sregs.set(JAVA_LONG, EntryState.fsBaseOffset(), base);
+            vcpu.setSregs(sregs);
         }
     }
 

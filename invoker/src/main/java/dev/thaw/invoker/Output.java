@@ -97,9 +97,11 @@ final class Output implements OutputRecords.Sink {
             }
             return;
         }
+        // not inside a UTF-8 character: back over at most 3 continuation bytes (a character is
+        // at most 4 bytes; more of them are not UTF-8, and a binary line keeps its 4 KiB too)
         int cut = MAX_LOG_LINE_BYTES;
-        while (cut > 0 && (bytes.get(JAVA_BYTE, cut) & 0xc0) == 0x80) {
-            cut--; // not inside a UTF-8 sequence
+        while (cut > MAX_LOG_LINE_BYTES - 3 && (bytes.get(JAVA_BYTE, cut) & 0xc0) == 0x80) {
+            cut--;
         }
         logs.add(new String(bytes.asSlice(0, cut).toArray(JAVA_BYTE), StandardCharsets.UTF_8)
                 + " [thaw: " + (bytes.byteSize() - cut) + " more bytes of this line dropped]");

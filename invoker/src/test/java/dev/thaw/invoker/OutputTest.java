@@ -67,6 +67,20 @@ class OutputTest {
         assertEquals("[thaw: 202 more log lines dropped; at most 1000 are kept per invocation]", out.logs().get(1000));
     }
 
+    @Test
+    void aLongLineThatIsNotUtf8KeepsItsFirst4KiB() {
+        // Found by HypercallFuzzTest's model: the cut backed off over every continuation byte,
+        // so a long binary line lost all of its 4 KiB. A UTF-8 character is at most 4 bytes
+        // long: the cut moves back at most 3.
+        Output out = new Output(Limits.MAX_OUTPUT_BYTES, new HashSet<>());
+        byte[] line = new byte[5000];
+        java.util.Arrays.fill(line, (byte) 0x85);
+        line[0] = 'x';
+        out.accept(Abi.STREAM_LOG, MemorySegment.ofArray(line));
+        String kept = new String(line, 0, 4093, StandardCharsets.UTF_8);
+        assertEquals(kept + " [thaw: 907 more bytes of this line dropped]", out.logs().get(0));
+    }
+
     private static void log(Output out, String line) {
         out.accept(Abi.STREAM_LOG, MemorySegment.ofArray(line.getBytes(StandardCharsets.UTF_8)));
     }

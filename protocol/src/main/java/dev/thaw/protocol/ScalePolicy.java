@@ -1,201 +1,142 @@
 package dev.thaw.protocol;
 
 import java.time.Duration;
-import java.util.function.LongSupplier;
+import java.util.ArrayDeque;
 
 /**
- * How many instances of something should exist, from the demand observed on it: the Knative
- * KPA policy. Demand is the number of requests in flight plus queued, averaged over time.
- * Invokers size a function's warm shells with it; a cluster autoscaler can size invokers with
- * it, with other inputs.
- *
- * <ul>
- * <li>The demand is averaged over a <em>stable</em> window (60 s by default) and a short
- *     <em>panic</em> window (6 s). Desired = ceil(average / target per instance).</li>
- * <li>When the panic window's desire is at least {@code panicThreshold} times the current
- *     instances (2x by default), the policy panics: it follows the panic window and never
- *     scales down, until a stable window has passed without that condition.</li>
- * <li>Otherwise it follows the stable window, and keeps at least one instance while there was
- *     demand within {@code idleTimeout}; after that long without any, it goes to zero.</li>
- * <li>The result is always within [min, max].</li>
- * </ul>
- *
- * The clock is passed in (nanoseconds, such as {@link System#nanoTime}), so that a test can
- * drive it. Not thread-safe: one instance per scaled thing, called by one thread at a time.
+ * How many units (warm shells on a host, invokers in a cluster) a demand calls for: the
+ * Knative KPA model. Demand is sampled as concurrent work (in flight plus queued) and
+ * averaged over a stable window (60 s by default) and a short panic window (6 s). Normally
+ * the stable average decides: {@code ceil(average / target per unit)}. When the panic
+ * window's demand needs at least {@code panicThreshold} times the current units, the policy
+ * panics: it follows the panic window up but never down, until a stable window has passed
+ * without a reason to panic. Decreases wait for {@code scaleDownDelay} (the highest desire
+ * of that long ago wins), and after {@code idleTimeout} without any demand it drops to
+ * {@code min} (zero: scale to zero). Pure and single-threaded: the caller feeds samples and
+ * the clock ({@link System#nanoTime()} values).
  */
 public final class ScalePolicy {
-    /** Below this, a fraction of a request counts as none: averages of doubles are not exact. */
-    private static final double EPSILON = 1e-9;
-
     /**
-     * @param stableWindow      demand is averaged over this long for ordinary decisions
-     * @param panicWindow       and over this long to detect a jump (at most the stable window)
-     * @param targetPerInstance requests one instance serves at once
-     * @param panicThreshold    panic when the panic window asks for this many times the current instances
-     * @param min               never fewer instances
-     * @param max               never more instances
-     * @param idleTimeout       without demand for this long, scale to {@code min} (zero unless set)
+     * @param targetPerUnit  concurrent work one unit should carry (a shell: 1; an invoker: its runners)
+     * @param panicThreshold panic when the panic window wants this many times the current units
      */
-    public record Settings(Duration stableWindow, Duration panicWindow, double targetPerInstance,
-                           double panicThreshold, int min, int max, Duration idleTimeout) {
-        public static final Duration STABLE_WINDOW = Duration.ofSeconds(60);
-        public static final Duration PANIC_WINDOW = Duration.ofSeconds(6);
-        public static final double PANIC_THRESHOLD = 2.0;
-
+    public record Settings(Duration stableWindow, Duration panicWindow, double targetPerUnit, double panicThreshold,
+                           Duration scaleDownDelay, Duration idleTimeout, int min, int max) {
         public Settings {
-            if (stableWindow.isNegative() || stableWindow.isZero()) {
-                throw new IllegalArgumentException("the stable window must be positive: " + stableWindow);
-            }
-            if (panicWindow.isNegative() || panicWindow.isZero() || panicWindow.compareTo(stableWindow) > 0) {
-                throw new IllegalArgumentException("the panic window must be positive and at most the stable window ("
-                        + stableWindow + "): " + panicWindow);
-            }
-            if (!(targetPerInstance > 0)) {
-                throw new IllegalArgumentException("the target per instance must be positive: " + targetPerInstance);
-            }
-            if (!(panicThreshold >= 1)) {
-                throw new IllegalArgumentException("the panic threshold must be at least 1: " + panicThreshold);
-            }
-            if (min < 0 || max < min) {
-                throw new IllegalArgumentException("need 0 <= min <= max, got min " + min + ", max " + max);
-            }
-            if (idleTimeout.isNegative()) {
-                throw new IllegalArgumentException("the idle timeout must not be negative: " + idleTimeout);
+            if (panicWindow.compareTo(stableWindow) > 0 || targetPerUnit <= 0 || panicThreshold < 1 || min < 0
+                    || max < Math.max(min, 1)) {
+                throw new IllegalArgumentException("inconsistent scale settings: " + this);
             }
         }
 
-        /** Knative's defaults (60 s and 6 s windows, panic at 2x), one request per instance, within [min, max]. */
-        public static Settings of(int min, int max, Duration idleTimeout) {
-            return new Settings(STABLE_WINDOW, PANIC_WINDOW, 1.0, PANIC_THRESHOLD, min, max, idleTimeout);
+        /** Knative's defaults: 60 s stable, 6 s panic, panic at 2x, scale-down delay 0 here, idle after 60 s. */
+        public static Settings defaults(double targetPerUnit, int min, int max) {
+            return new Settings(Duration.ofSeconds(60), Duration.ofSeconds(6), targetPerUnit, 2.0, Duration.ZERO,
+                    Duration.ofSeconds(60), min, max);
         }
 
-        public Settings withWindows(Duration stable, Duration panic) {
-            return new Settings(stable, panic, targetPerInstance, panicThreshold, min, max, idleTimeout);
+        public Settings withScaleDownDelay(Duration delay) {
+            return new Settings(stableWindow, panicWindow, targetPerUnit, panicThreshold, delay, idleTimeout, min, max);
+        }
+
+        public Settings withIdleTimeout(Duration idle) {
+            return new Settings(stableWindow, panicWindow, targetPerUnit, panicThreshold, scaleDownDelay, idle, min, max);
         }
     }
 
-    /**
-     * @param desired      instances wanted now
-     * @param panicking    whether the panic window drives the decision (no scaling down)
-     * @param stableDemand average demand over the stable window
-     * @param panicDemand  average demand over the panic window
-     */
-    public record Decision(int desired, boolean panicking, double stableDemand, double panicDemand) {}
+    private record Sample(long at, double demand) {}
+
+    private record Decision(long at, int units) {}
 
     private final Settings settings;
-    private final LongSupplier clock;
-    private final long bucketNanos;
-    private final long stableBuckets;
-    private final long panicBuckets;
-    /** Per time bucket (ring, indexed by bucket number modulo its length): sum and count of observations. */
-    private final double[] sums;
-    private final int[] counts;
-    private final long[] bucketOf;
-    private long lastActive;
-    private long panicSince = Long.MIN_VALUE; // the last time the panic condition held; MIN_VALUE: not panicking
-    private int panicDesired;
+    private final ArrayDeque<Sample> samples = new ArrayDeque<>();
+    private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
+    private long lastDemandAt = Long.MIN_VALUE;
+    private boolean panicking;
+    private long panicSince;
+    private int panicUnits;
 
-    /** A policy that starts as if demand had just been seen (nothing scales to zero before the idle timeout). */
-    public ScalePolicy(Settings settings, LongSupplier clockNanos) {
+    public ScalePolicy(Settings settings) {
         this.settings = settings;
-        this.clock = clockNanos;
-        // Ten buckets per panic window: fine enough for the panic average, and the stable window
-        // (60 s by default) then needs a hundred.
-        this.bucketNanos = Math.max(1, settings.panicWindow().toNanos() / 10);
-        this.stableBuckets = Math.max(1, ceilDiv(settings.stableWindow().toNanos(), bucketNanos));
-        this.panicBuckets = Math.max(1, ceilDiv(settings.panicWindow().toNanos(), bucketNanos));
-        int ring = (int) Math.min(stableBuckets, 100_000);
-        this.sums = new double[ring];
-        this.counts = new int[ring];
-        this.bucketOf = new long[ring];
-        java.util.Arrays.fill(bucketOf, Long.MIN_VALUE);
-        this.lastActive = clock.getAsLong();
     }
 
     public Settings settings() {
         return settings;
     }
 
-    /** Records the demand (requests in flight plus queued, averaged since the last observation) now. */
-    public void observe(double demand) {
-        if (!(demand >= 0) || Double.isInfinite(demand)) {
-            throw new IllegalArgumentException("demand must be a finite number >= 0: " + demand);
+    /** Records the demand (concurrent work: in flight plus queued) seen at {@code now}. */
+    public void observe(long now, double demand) {
+        samples.addLast(new Sample(now, Math.max(0, demand)));
+        if (demand > 0) {
+            lastDemandAt = now;
         }
-        long now = clock.getAsLong();
-        long bucket = Math.floorDiv(now, bucketNanos);
-        int i = (int) Math.floorMod(bucket, (long) sums.length);
-        if (bucketOf[i] != bucket) {
-            bucketOf[i] = bucket;
-            sums[i] = 0;
-            counts[i] = 0;
-        }
-        sums[i] += demand;
-        counts[i]++;
-        if (demand > EPSILON) {
-            lastActive = now;
+        long horizon = now - settings.stableWindow().toNanos();
+        while (!samples.isEmpty() && samples.peekFirst().at() - horizon < 0) {
+            samples.removeFirst();
         }
     }
 
-    /** Whether no demand has been seen for longer than the idle timeout. */
-    public boolean idle() {
-        return clock.getAsLong() - lastActive > settings.idleTimeout().toNanos();
+    /** Whether the last decision was made in panic mode. */
+    public boolean panicking() {
+        return panicking;
     }
 
-    /** The instances wanted now, given {@code current} instances. */
-    public Decision decide(int current) {
-        long now = clock.getAsLong();
-        double stable = average(now, stableBuckets);
-        double panic = average(now, panicBuckets);
-        if (idle()) {
-            panicSince = Long.MIN_VALUE;
-            panicDesired = 0;
-            return new Decision(settings.min(), false, stable, panic);
-        }
-        int stableDesired = instances(stable);
-        int panicWanted = instances(panic);
-        if (panicWanted >= settings.panicThreshold() * Math.max(1, current)) {
-            if (panicSince == Long.MIN_VALUE) {
-                panicDesired = current; // entering: never below what runs now
+    /** The units wanted at {@code now}, given {@code current} units (call after {@link #observe}). */
+    public int desired(long now, int current) {
+        int stable = units(average(now, settings.stableWindow()));
+        int panic = units(average(now, settings.panicWindow()));
+        if (panic >= settings.panicThreshold() * Math.max(current, 1) && panic > current) {
+            if (!panicking) {
+                panicking = true;
+                panicUnits = current;
             }
             panicSince = now;
-        } else if (panicSince != Long.MIN_VALUE && now - panicSince >= settings.stableWindow().toNanos()) {
-            panicSince = Long.MIN_VALUE;
-            panicDesired = 0;
+        } else if (panicking && now - panicSince >= settings.stableWindow().toNanos()) {
+            panicking = false;
         }
-        boolean panicking = panicSince != Long.MIN_VALUE;
-        int desired;
+        int want;
         if (panicking) {
-            panicDesired = Math.max(panicDesired, panicWanted); // scale up only
-            desired = panicDesired;
+            panicUnits = Math.max(panicUnits, panic); // in panic: up only
+            want = panicUnits;
         } else {
-            desired = stableDesired;
+            want = stable;
         }
-        desired = Math.max(desired, 1); // demand within the idle timeout: keep one
-        return new Decision(Math.clamp(desired, settings.min(), settings.max()), panicking, stable, panic);
+        want = delayDecrease(now, want);
+        boolean idle = lastDemandAt == Long.MIN_VALUE || now - lastDemandAt >= settings.idleTimeout().toNanos();
+        if (want == 0 && !idle) {
+            want = Math.min(1, Math.max(current, 0)); // a unit kept until the idle timeout
+        }
+        return Math.clamp(want, settings.min(), settings.max());
     }
 
-    private int instances(double demand) {
-        double n = Math.ceil(demand / settings.targetPerInstance() - EPSILON);
-        return n >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(0, n);
+    /** The highest decision within the scale-down delay: decreases wait that long. */
+    private int delayDecrease(long now, int want) {
+        decisions.addLast(new Decision(now, want));
+        long horizon = now - settings.scaleDownDelay().toNanos();
+        while (decisions.size() > 1 && decisions.peekFirst().at() - horizon < 0) {
+            decisions.removeFirst();
+        }
+        int highest = want;
+        for (Decision d : decisions) {
+            highest = Math.max(highest, d.units());
+        }
+        return highest;
     }
 
-    /** The mean of the observed buckets among the last {@code buckets} (the current one included). */
-    private double average(long now, long buckets) {
-        long newest = Math.floorDiv(now, bucketNanos);
-        long oldest = newest - Math.min(buckets, sums.length) + 1;
+    private double average(long now, Duration window) {
+        long from = now - window.toNanos();
         double sum = 0;
-        int observed = 0;
-        for (int i = 0; i < sums.length; i++) {
-            long b = bucketOf[i];
-            if (b >= oldest && b <= newest && counts[i] > 0) {
-                sum += sums[i] / counts[i];
-                observed++;
+        int n = 0;
+        for (Sample s : samples) {
+            if (s.at() - from >= 0) {
+                sum += s.demand();
+                n++;
             }
         }
-        return observed == 0 ? 0 : sum / observed;
+        return n == 0 ? 0 : sum / n;
     }
 
-    private static long ceilDiv(long a, long b) {
-        return -Math.floorDiv(-a, b);
+    private int units(double demand) {
+        return (int) Math.ceil(demand / settings.targetPerUnit() - 1e-9);
     }
 }

@@ -1,117 +1,121 @@
 package dev.thaw.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The KPA policy on synthetic demand traces, one observation per second as an invoker ticks. */
+/**
+ * The KPA policy on synthetic demand traces, sampled every 2 s, with units that follow the
+ * decision at once. A unit carries 10 concurrent invocations; the expected counts are worked
+ * out by hand in the comments.
+ */
 class ScalePolicyTest {
-    private long now = 1_000_000_000_000L;
+    private static final long TICK = Duration.ofSeconds(2).toNanos();
 
-    private ScalePolicy policy(int min, int max, int idleSeconds) {
-        return new ScalePolicy(ScalePolicy.Settings.of(min, max, Duration.ofSeconds(idleSeconds)), () -> now);
+    /** Feeds {@code demand[i]} at tick i and returns the decision at each tick. */
+    private static int[] run(ScalePolicy.Settings settings, double[] demand) {
+        ScalePolicy policy = new ScalePolicy(settings);
+        int[] units = new int[demand.length];
+        int current = settings.min();
+        for (int i = 0; i < demand.length; i++) {
+            long now = 1_000_000_000_000L + i * TICK;
+            policy.observe(now, demand[i]);
+            current = policy.desired(now, current);
+            units[i] = current;
+        }
+        return units;
     }
 
-    /** Observes {@code demand} once a second for {@code seconds}; returns the last decision. */
-    private ScalePolicy.Decision run(ScalePolicy p, double demand, int seconds, int[] current) {
-        ScalePolicy.Decision d = null;
-        for (int s = 0; s < seconds; s++) {
-            now += 1_000_000_000L;
-            p.observe(demand);
-            d = p.decide(current[0]);
-            current[0] = d.desired();
+    private static double[] trace(int length, java.util.function.IntToDoubleFunction demand) {
+        double[] d = new double[length];
+        for (int i = 0; i < length; i++) {
+            d[i] = demand.applyAsDouble(i);
         }
         return d;
     }
 
-    @Test
-    void steadyDemandGetsCeilOfDemandPerInstance() {
-        ScalePolicy p = policy(0, 1000, 60);
-        int[] shells = {1};
-        ScalePolicy.Decision d = run(p, 2.5, 120, shells);
-        assertEquals(3, d.desired());
-        assertFalse(d.panicking());
-        assertEquals(2.5, d.stableDemand(), 1e-9);
-    }
-
-    @Test
-    void aTrickleOfShortInvocationsKeepsOneShellUntilTheIdleTimeout() {
-        ScalePolicy p = policy(0, 1000, 60);
-        int[] shells = {0};
-        assertEquals(1, run(p, 0.00004, 30, shells).desired(), "40 us of work a second is demand");
-        assertEquals(1, run(p, 0, 59, shells).desired(), "59 s idle: still within the idle timeout");
-        assertEquals(0, run(p, 0, 2, shells).desired(), "past the idle timeout: scaled to zero");
-        assertEquals(1, run(p, 0.5, 1, shells).desired(), "the next demand brings one back");
-    }
-
-    @Test
-    void aJumpPanicsAndScalesUpWithinTheFirstSecondsNeverDownWhilePanicking() {
-        ScalePolicy p = policy(0, 1000, 60);
-        int[] shells = {1};
-        run(p, 1, 120, shells);
-        assertEquals(1, shells[0]);
-        ScalePolicy.Decision first = run(p, 50, 1, shells);
-        assertTrue(first.panicking(), first.toString());
-        assertTrue(first.desired() >= 2, "one second of 50x demand already scales up: " + first);
-        ScalePolicy.Decision settled = run(p, 50, 6, shells);
-        assertEquals(50, settled.desired(), "the panic window is all burst after 6 s: " + settled);
-        // The burst ends: while panicking the policy does not scale down.
-        ScalePolicy.Decision after = run(p, 1, 30, shells);
-        assertTrue(after.panicking(), after.toString());
-        assertEquals(50, after.desired());
-        // A stable window after the last panic condition it follows the stable average down.
-        ScalePolicy.Decision calm = run(p, 1, 60, shells);
-        assertFalse(calm.panicking(), calm.toString());
-        assertTrue(calm.desired() < 50, calm.toString());
-        assertEquals(1, run(p, 1, 120, shells).desired());
-    }
-
-    @Test
-    void aGradualRiseIsFollowedWithoutPanic() {
-        ScalePolicy p = policy(0, 1000, 60);
-        int[] shells = {2};
-        for (int level = 2; level <= 10; level++) {
-            ScalePolicy.Decision d = run(p, level, 60, shells);
-            assertFalse(d.panicking(), "level " + level + ": " + d);
-            assertEquals(level, d.desired(), "level " + level);
+    private static int[] expected(int length, java.util.function.IntUnaryOperator units) {
+        int[] e = new int[length];
+        for (int i = 0; i < length; i++) {
+            e[i] = units.applyAsInt(i);
         }
+        return e;
     }
 
     @Test
-    void minKeepsInstancesThroughIdlenessAndMaxCapsABurst() {
-        ScalePolicy p = policy(2, 5, 10);
-        int[] shells = {2};
-        assertEquals(2, run(p, 0, 300, shells).desired(), "min_warm through idleness");
-        assertEquals(5, run(p, 40, 10, shells).desired(), "max_warm caps the burst");
-        assertEquals(2, run(p, 0, 300, shells).desired());
+    void aStepPanicsUpThroughThePanicWindowAndHolds() {
+        // 0 until tick 10, then 50. The 6 s panic window (4 samples) averages 12.5, 25, 37.5, 50:
+        // 2, 3, 4, 5 units; the first is 2x the one unit there was: panic, which only goes up.
+        double[] demand = trace(60, i -> i < 10 ? 0 : 50);
+        int[] units = run(ScalePolicy.Settings.defaults(10, 1, 20), demand);
+        assertArrayEquals(expected(60, i -> i < 10 ? 1 : i == 10 ? 2 : i == 11 ? 3 : i == 12 ? 4 : 5), units,
+                Arrays.toString(units));
     }
 
     @Test
-    void maxZeroKeepsNothing() {
-        ScalePolicy p = policy(0, 0, 60);
-        assertEquals(0, run(p, 3, 10, new int[] {0}).desired());
+    void aSpikeIsFollowedAtOnceAndHeldForAStableWindowThenForgotten() {
+        // 10 (one unit) with 200 at tick 10 alone. The panic window holds it for 4 samples
+        // (avg 57.5: 6 units); panic holds 6 until a stable window (30 ticks) after it began;
+        // at tick 40 the stable window still holds the spike ((200 + 30 x 10) / 31 = 16.1: 2),
+        // from tick 41 it does not (1).
+        double[] demand = trace(50, i -> i == 10 ? 200 : 10);
+        int[] units = run(ScalePolicy.Settings.defaults(10, 1, 20), demand);
+        assertArrayEquals(expected(50, i -> i < 10 ? 1 : i < 40 ? 6 : i == 40 ? 2 : 1), units, Arrays.toString(units));
     }
 
     @Test
-    void idleTimeoutZeroScalesToZeroAsSoonAsTheDemandStops() {
-        ScalePolicy p = policy(0, 10, 0);
-        int[] shells = {0};
-        assertEquals(0, run(p, 0, 1, shells).desired());
+    void aRampPanicsOnceItDoublesThenFollowsThePanicWindowUpAndTheStableAverageAfter() {
+        // +1 per tick from 0. Ticks 0-11: 1 unit. Tick 12: the panic window (9..12, avg 10.5)
+        // wants 2 = 2x the one unit: panic. In panic the units follow the panic window up,
+        // ceil((i - 1.5) / 10): 2 until 21, 3 until 31, 4 until 41; it never wants 2x again, so
+        // the panic ends a stable window (30 ticks) after tick 12. Tick 42: the stable average
+        // (ticks 12..42: 27) gives 3, a dip the caller's scale-down delay would hide; then the
+        // stable average i - 15: 3 until 45, 4 until 55, 5 after.
+        double[] demand = trace(60, i -> i);
+        int[] units = run(ScalePolicy.Settings.defaults(10, 1, 20), demand);
+        int[] want = expected(60, i -> i < 12 ? 1 : i < 42 ? (int) Math.ceil((i - 1.5) / 10)
+                : (int) Math.ceil((i - 15) / 10.0 - 1e-9));
+        assertArrayEquals(want, units, Arrays.toString(units));
     }
 
     @Test
-    void refusesNonsense() {
-        assertThrows(IllegalArgumentException.class, () -> ScalePolicy.Settings.of(3, 2, Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> ScalePolicy.Settings.of(-1, 2, Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> ScalePolicy.Settings.of(0, 2, Duration.ofSeconds(-1)));
-        assertThrows(IllegalArgumentException.class, () -> ScalePolicy.Settings.of(0, 2, Duration.ofSeconds(1))
-                .withWindows(Duration.ofSeconds(6), Duration.ofSeconds(60)));
-        ScalePolicy p = policy(0, 1, 1);
-        assertThrows(IllegalArgumentException.class, () -> p.observe(-1));
-        assertThrows(IllegalArgumentException.class, () -> p.observe(Double.NaN));
+    void aDropToZeroStepsDownWithTheStableAverageThenScalesToZeroAfterTheIdleTimeout() {
+        // 50 for 40 ticks, then nothing. With k zero samples in the 31-sample stable window the
+        // average is 50 (31 - k) / 31: 5 units until k = 7 (4), 13 (3), 19 (2), 25 (1), and
+        // ceil > 0 keeps 1 until the last sample with demand leaves the window (tick 70: k = 31,
+        // but the idle timeout of 60 s since the last demand at tick 39 passed at tick 69).
+        double[] demand = trace(80, i -> i < 40 ? 50 : 0);
+        int[] units = run(ScalePolicy.Settings.defaults(10, 0, 20), demand);
+        int[] want = expected(80, i -> {
+            if (i < 40) {
+                return 5; // tick 0: the panic window's 50 gives 5 units at once
+            }
+            int k = i - 39; // zero samples in the window
+            return k >= 31 ? 0 : (int) Math.ceil(50.0 * (31 - k) / 31 / 10 - 1e-9);
+        });
+        assertArrayEquals(want, units, Arrays.toString(units));
+    }
+
+    @Test
+    void aScaleDownDelayKeepsTheHighestDecisionOfThatLong() {
+        double[] demand = trace(20, i -> i < 5 ? 100 : 0);
+        ScalePolicy.Settings s = new ScalePolicy.Settings(Duration.ofSeconds(6), Duration.ofSeconds(6), 10, 2,
+                Duration.ofSeconds(10), Duration.ZERO, 0, 20);
+        int[] units = run(s, demand);
+        // Without the delay the 6 s window (4 samples) gives 10 until tick 4, then 8, 5, 3 and 0
+        // from tick 8. With a 10 s delay (the highest of the last 6 decisions) each decrease
+        // comes 5 ticks later: 10 until tick 9, then 8, 5, 3, and 0 from tick 13.
+        assertArrayEquals(new int[] {10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 8, 5, 3, 0, 0, 0, 0, 0, 0, 0}, units,
+                Arrays.toString(units));
+    }
+
+    @Test
+    void boundsAreKept() {
+        int[] units = run(ScalePolicy.Settings.defaults(1, 2, 4), trace(10, i -> i < 5 ? 0 : 1000));
+        assertEquals(2, units[0]);
+        assertEquals(4, units[9]);
     }
 }

@@ -193,6 +193,11 @@ public final class RemoteInvokers implements Invokers {
         return Optional.empty(); // each invoker knows its own pools
     }
 
+    /** The live invokers as last read from the directory. */
+    public List<InvokerInfo> members() {
+        return router.members();
+    }
+
     @Override
     public String where() {
         return "invoker processes";

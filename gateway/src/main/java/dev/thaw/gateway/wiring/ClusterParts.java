@@ -5,7 +5,15 @@ import dev.thaw.gateway.ThawConfig;
 import dev.thaw.gateway.invoke.AsyncQueue;
 import dev.thaw.gateway.invoke.KafkaAsyncQueue;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.events.ConsumerLag;
 import dev.thaw.events.KafkaTopics;
+import dev.thaw.gateway.scale.InvokerAutoscaler;
+import dev.thaw.protocol.AsyncInvocation;
+import dev.thaw.protocol.ScalePolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.inject.Disposes;
+import java.util.Map;
+import java.util.Optional;
 import dev.thaw.gateway.route.RemoteInvokers;
 import dev.thaw.gateway.route.Router;
 import dev.thaw.protocol.BearerSecret;
@@ -69,6 +77,33 @@ public class ClusterParts {
             KafkaTopics.ensure(b, config.kafka().partitions());
             return new KafkaAsyncQueue(b);
         }).orElse(AsyncQueue.NONE);
+    }
+
+    /**
+     * The autoscaler of a cluster gateway (none when the invokers are in this JVM): it reads
+     * the invokers' heartbeats and the async invocations' Kafka lag, and exports
+     * thaw_desired_invokers for KEDA.
+     */
+    @Produces
+    @Singleton
+    Optional<InvokerAutoscaler> autoscaler(ThawConfig config, Invokers invokers, MeterRegistry meters) {
+        ThawConfig.Autoscaler a = config.autoscaler();
+        if (!a.enabled() || !(invokers instanceof RemoteInvokers remote)) {
+            return Optional.empty();
+        }
+        ConsumerLag lag = config.kafka().bootstrap().map(ConsumerLag::new).orElse(null);
+        ScalePolicy.Settings policy = new ScalePolicy.Settings(a.stableWindow(), a.panicWindow(), 1, 2.0,
+                a.scaleDownDelay(), a.stableWindow(), a.minInvokers(), a.maxInvokers());
+        InvokerAutoscaler autoscaler = new InvokerAutoscaler(new InvokerAutoscaler.Settings(policy, a.lagPerInvoker(),
+                a.runnersPerInvoker(), a.tick()), remote::members,
+                () -> lag == null ? Map.of() : Map.of("async",
+                        lag.of(AsyncInvocation.CONSUMER_GROUP, AsyncInvocation.TOPIC).values().stream().mapToLong(Long::longValue).sum()),
+                meters);
+        return Optional.of(autoscaler.start());
+    }
+
+    void closeAutoscaler(@Disposes Optional<InvokerAutoscaler> autoscaler) {
+        autoscaler.ifPresent(InvokerAutoscaler::close);
     }
 
     private static String redisUri(ThawConfig config) {

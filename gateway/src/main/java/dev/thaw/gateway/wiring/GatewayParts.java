@@ -7,6 +7,8 @@ import dev.thaw.gateway.invoke.FunctionCatalog;
 import dev.thaw.gateway.invoke.AsyncQueue;
 import dev.thaw.gateway.invoke.InvocationService;
 import dev.thaw.gateway.route.Invokers;
+import dev.thaw.gateway.scale.InvokerAutoscaler;
+import java.util.Optional;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.InvocationStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,7 +65,8 @@ public class GatewayParts {
     }
 
     /** Builds everything at start, so that a missing setting fails the start, not the first request. */
-    void start(@Observes StartupEvent event, InvocationService invocations, DeployService deploys) {
+    void start(@Observes StartupEvent event, InvocationService invocations, DeployService deploys,
+               Optional<InvokerAutoscaler> autoscaler) {
         // injecting them is enough
     }
 

@@ -26,7 +26,8 @@ public final class GuestMemory {
         private static final long serialVersionUID = 1L;
 
         OutOfRangeException(long address, long length, long size) {
-            super("guest range 0x" + Long.toHexString(address) + "+" + length
+            // unsigned, as the guest passed them: a length of 2^64-1 is not "-1"
+            super("guest range 0x" + Long.toHexString(address) + "+" + Long.toUnsignedString(length)
                     + " is outside guest memory (0x0-0x" + Long.toHexString(size) + ")");
         }
     }

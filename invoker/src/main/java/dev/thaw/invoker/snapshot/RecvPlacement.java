@@ -35,7 +35,7 @@ public final class RecvPlacement {
     }
 
     private static Optional<String> refusal(GuestMemory memory, MemorySegment sregs, long start, long length, String what) {
-        String range = what + " 0x" + Long.toHexString(start) + "+" + length;
+        String range = what + " 0x" + Long.toHexString(start) + "+" + Long.toUnsignedString(length);
         try {
             memory.slice(start, length);
             long cr3 = sregs.get(JAVA_LONG_UNALIGNED, offset(KVM_SREGS, "cr3"));

@@ -32,4 +32,11 @@ class GuestMemoryTest {
             assertTrue(e.getMessage().contains("outside guest memory"), e.getMessage());
         }
     }
+
+    @Test
+    void namesALengthAsTheGuestPassedIt() {
+        // guest lengths are u64: printed signed, 2^64 - 1 read "-1"
+        GuestMemory.OutOfRangeException e = assertThrows(GuestMemory.OutOfRangeException.class, () -> memory.slice(16, -1));
+        assertEquals("guest range 0x10+18446744073709551615 is outside guest memory (0x0-0x2000)", e.getMessage());
+    }
 }
