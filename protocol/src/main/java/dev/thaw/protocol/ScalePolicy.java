@@ -76,6 +76,15 @@ public final class ScalePolicy {
         }
     }
 
+    /**
+     * Counts {@code now} as a moment of demand without adding a sample: the idle timeout runs
+     * from here. For a unit warmed ahead of its first use (a deploy), which should last until
+     * the idle timeout rather than go at the first decision.
+     */
+    public void demandSeen(long now) {
+        lastDemandAt = now;
+    }
+
     /** Whether the last decision was made in panic mode. */
     public boolean panicking() {
         return panicking;

@@ -118,4 +118,24 @@ class ScalePolicyTest {
         assertEquals(2, units[0]);
         assertEquals(4, units[9]);
     }
+
+    @Test
+    void aUnitWarmedAheadOfUseLastsUntilTheIdleTimeout() {
+        // A deploy warms one shell (min 0) and says so: with no demand it is kept for the
+        // 10 s idle timeout (ticks 0-4), then dropped. Without demandSeen it would go at once.
+        ScalePolicy.Settings s = ScalePolicy.Settings.defaults(1, 0, 5).withIdleTimeout(Duration.ofSeconds(10));
+        ScalePolicy warmed = new ScalePolicy(s);
+        ScalePolicy cold = new ScalePolicy(s);
+        long start = 1_000_000_000_000L;
+        warmed.demandSeen(start);
+        int[] units = new int[8];
+        for (int i = 0; i < units.length; i++) {
+            long now = start + i * TICK;
+            warmed.observe(now, 0);
+            units[i] = warmed.desired(now, 1);
+        }
+        assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0, 0, 0}, units, Arrays.toString(units));
+        cold.observe(start, 0);
+        assertEquals(0, cold.desired(start, 1));
+    }
 }
