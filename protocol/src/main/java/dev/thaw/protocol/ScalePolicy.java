@@ -85,6 +85,15 @@ public final class ScalePolicy {
         lastDemandAt = now;
     }
 
+    /**
+     * Whether no demand was seen for the idle timeout (or ever). {@link #desired} lets the
+     * stable window's average run out first; an owner that must drop to {@code min} after
+     * the idle timeout itself, however long the window (an invoker's warm shells), asks this.
+     */
+    public boolean idle(long now) {
+        return lastDemandAt == Long.MIN_VALUE || now - lastDemandAt >= settings.idleTimeout().toNanos();
+    }
+
     /** Whether the last decision was made in panic mode. */
     public boolean panicking() {
         return panicking;
@@ -111,7 +120,7 @@ public final class ScalePolicy {
             want = stable;
         }
         want = delayDecrease(now, want);
-        boolean idle = lastDemandAt == Long.MIN_VALUE || now - lastDemandAt >= settings.idleTimeout().toNanos();
+        boolean idle = idle(now);
         if (want == 0 && !idle) {
             want = Math.min(1, Math.max(current, 0)); // a unit kept until the idle timeout
         }

@@ -2,6 +2,7 @@ package dev.thaw.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -113,6 +114,21 @@ class ScalePolicyTest {
     }
 
     @Test
+    void idleIsTheIdleTimeoutWithoutDemandWhateverTheStableWindowStillAverages() {
+        // Demand 1 for one tick, then none; idle timeout 10 s. The 60 s stable window still
+        // averages above zero (one unit) long after, but idle() says so at 10 s.
+        ScalePolicy policy = new ScalePolicy(ScalePolicy.Settings.defaults(1, 0, 5).withIdleTimeout(Duration.ofSeconds(10)));
+        long start = 1_000_000_000_000L;
+        policy.observe(start, 1);
+        for (int i = 1; i <= 6; i++) {
+            long now = start + i * TICK;
+            policy.observe(now, 0);
+            assertEquals(1, policy.desired(now, 1), "tick " + i);
+            assertEquals(i >= 5, policy.idle(now), "tick " + i);
+        }
+    }
+
+    @Test
     void boundsAreKept() {
         int[] units = run(ScalePolicy.Settings.defaults(1, 2, 4), trace(10, i -> i < 5 ? 0 : 1000));
         assertEquals(2, units[0]);
@@ -135,6 +151,7 @@ class ScalePolicyTest {
             units[i] = warmed.desired(now, 1);
         }
         assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0, 0, 0}, units, Arrays.toString(units));
+        assertTrue(warmed.idle(start + 5 * TICK));
         cold.observe(start, 0);
         assertEquals(0, cold.desired(start, 1));
     }

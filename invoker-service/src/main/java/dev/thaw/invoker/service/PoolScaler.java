@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
  * pool's demand since the last tick (invocations in flight plus queued, averaged over the
  * tick) goes into the pool's {@link ScalePolicy}, and the decision becomes the pool's target
  * ({@link ShellPool#scaleTo}); the engine creates or closes shells off the invocation path.
+ * After the function's idle timeout without demand the target is its {@code min_warm} (zero
+ * by default) at once: the policy alone would wait for its 60 s stable average to run out.
  *
  * <p>A pool becomes active when it is deployed or invoked. Once its policy wants no shell, it
  * holds none and nothing is in flight, it leaves the tick and its policy is dropped: an idle
@@ -110,6 +112,9 @@ final class PoolScaler implements AutoCloseable {
                 policy.observe(now, p.takeDemand(now));
                 int shells = p.pool().stats().shells();
                 int desired = policy.desired(now, shells);
+                if (policy.idle(now)) { // idle_timeout_s is the function's word, not the stable window's average
+                    desired = policy.settings().min();
+                }
                 p.pool().scaleTo(desired);
                 if (desired == 0 && shells == 0) { // idle past its timeout, or its shells were evicted
                     deactivate(p);
