@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,11 +125,12 @@ public final class DensityBenchmark {
         long disk = du(work.resolve("snapshots")) + du(work.resolve("registry"));
 
         // The first call of an idle function: its VM created from the snapshot.
-        Random random = new Random(42);
+        List<FunctionVersion> chosen = new ArrayList<>(deployed);
+        Collections.shuffle(chosen, new Random(42)); // distinct functions: each call is an idle one's first
         long[] latency = new long[sample];
         int cold = 0;
         for (int i = 0; i < sample; i++) {
-            FunctionVersion v = deployed.get(random.nextInt(deployed.size()));
+            FunctionVersion v = chosen.get(i);
             long t = System.nanoTime();
             InvocationResult r = host.invoke(v, INPUT).join();
             latency[i] = System.nanoTime() - t;
@@ -140,7 +142,10 @@ public final class DensityBenchmark {
         figures.put("density_functions", String.valueOf(functions));
         figures.put("idle_kib_per_function", String.format("%.1f", idleBytes / 1024.0 / functions));
         figures.put("idle_heap_kib_per_function", String.format("%.1f", (idle.heapUsed - before.heapUsed) / 1024.0 / functions));
-        figures.put("disk_kib_per_function", String.valueOf(disk / functions));
+        figures.put("idle_anon_kib_per_function", String.format("%.1f", (idle.rssAnon - before.rssAnon) / 1024.0 / functions));
+        figures.put("idle_page_tables_kib_per_function", String.format("%.1f",
+                (idle.pageTables - before.pageTables) / 1024.0 / functions));
+        figures.put("disk_kib_per_function", String.valueOf(disk / 1024 / functions));
         figures.put("deploy_per_s", String.valueOf(deployRate));
         figures.put("cold_calls", sample + " (" + cold + " of them cold)");
         figures.put("cold_call_p50_ms", String.format("%.3f", latency[sample / 2] / 1e6));
