@@ -482,7 +482,9 @@ public final class FunctionHost implements AutoCloseable {
         synchronized (lock(function)) {
             Set<Path> inUse = new HashSet<>();
             for (Hosted h : live) {
-                inUse.add(h.pool.snapshot().directory());
+                if (h.function.equals(function)) { // only its own snapshots can be collected
+                    inUse.add(h.pool.snapshot().directory());
+                }
             }
             try {
                 store.collect(function, inUse);
