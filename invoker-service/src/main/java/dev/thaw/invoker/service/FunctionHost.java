@@ -227,12 +227,12 @@ public final class FunctionHost implements AutoCloseable {
 
     private FunctionHost(Engine engine, SnapshotStore store, FunctionRegistry registry, Path workDir,
                          PoolScaler.Timing timing) throws IOException {
-        this.scaler = new PoolScaler(timing);
         this.engine = engine;
         this.store = store;
         this.builder = new SnapshotBuilder(engine, store);
         this.registry = registry;
         this.workDir = Files.createDirectories(workDir);
+        this.scaler = new PoolScaler(timing); // last: its thread starts only for a host that exists
     }
 
     public Engine engine() {
