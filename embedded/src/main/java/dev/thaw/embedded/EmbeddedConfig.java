@@ -13,4 +13,11 @@ public interface EmbeddedConfig {
 
     /** Runner threads (default: one per CPU). */
     OptionalInt runners();
+
+    /**
+     * Host memory the warm shells may take, estimated: a share of physical memory or a size
+     * ({@code 25%}, {@code 512m}, {@code 4g}); see {@code ShellMemoryBudget}.
+     */
+    @WithDefault("25%")
+    String shellMemoryBudget();
 }

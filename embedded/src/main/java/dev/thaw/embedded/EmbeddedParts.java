@@ -11,6 +11,9 @@ import dev.thaw.invoker.service.AsyncWork;
 import dev.thaw.protocol.AsyncInvocation;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.service.FunctionHost;
+import dev.thaw.invoker.service.PoolMetrics;
+import dev.thaw.invoker.service.ShellMemoryBudget;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import dev.thaw.protocol.BearerSecret;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.InvocationStore;
@@ -70,7 +73,9 @@ public class EmbeddedParts {
     @Singleton
     FunctionHost host(EmbeddedConfig embedded, FunctionRegistry registry) {
         Path state = state(embedded);
+        long budget = ShellMemoryBudget.parse(embedded.shellMemoryBudget());
         Engine engine = embedded.runners().isPresent() ? Engine.start(embedded.runners().getAsInt()) : Engine.start();
+        engine.shellMemoryBudget(budget);
         try {
             return new FunctionHost(engine, new SnapshotStore(state.resolve("snapshots")), registry, state.resolve("work"));
         } catch (IOException e) {
@@ -154,6 +159,11 @@ public class EmbeddedParts {
 
     private static Path state(EmbeddedConfig embedded) {
         return Path.of(embedded.stateDir());
+    }
+
+    /** This JVM's pools beside the gateway's metrics at /q/metrics, read at scrape time. */
+    void poolMetrics(@Observes StartupEvent event, FunctionHost host, PrometheusMeterRegistry prometheus) {
+        prometheus.getPrometheusRegistry().register(new PoolMetrics(host));
     }
 
     /** Starts the engine with the platform, and prints how to reach it. */

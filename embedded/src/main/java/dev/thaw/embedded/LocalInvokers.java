@@ -35,7 +35,7 @@ final class LocalInvokers implements Invokers {
     @Override
     public Optional<PoolStats> pool(String name) {
         FunctionHost.PoolStats p = host.pool(name);
-        return Optional.of(new PoolStats(p.idle(), p.created(), p.discarded()));
+        return Optional.of(new PoolStats(p.idle(), p.created(), p.discarded(), p.shells(), p.coldStarts(), p.evictions()));
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +125,14 @@ class FunctionsApiTest {
         deploy("other", Bundles.function("\"name\": \"mismatch\"", "int main(void){return 0;}"))
                 .then().statusCode(400).body("field", equalTo("name"))
                 .body("error", containsString("'mismatch' does not match the function 'other'"));
+        deploy("badidle", Bundles.function("\"name\": \"badidle\", \"idle_timeout_s\": -5", "int main(void){return 0;}"))
+                .then().statusCode(400).body("field", equalTo("idle_timeout_s"))
+                .body("error", containsString("must be a whole number from 0 to 86400, got -5"));
+        deploy("badwarm", Bundles.function("\"name\": \"badwarm\", \"min_warm\": 4, \"max_warm\": 3", "int main(void){return 0;}"))
+                .then().statusCode(400).body("field", equalTo("min_warm"))
+                .body("error", containsString("must be at most max_warm (3), got 4"));
+        deploy("badmax", Bundles.function("\"name\": \"badmax\", \"max_warm\": \"many\"", "int main(void){return 0;}"))
+                .then().statusCode(400).body("field", equalTo("max_warm"));
         deploy("escape", Bundles.of(java.util.Map.of("../evil", "x"))).then().statusCode(400)
                 .body("error", containsString("points outside the bundle"));
     }
@@ -238,6 +247,25 @@ class FunctionsApiTest {
     }
 
     @Test
+    void anIdleFunctionScalesToZeroAndItsNextCallSaysCold() throws Exception {
+        deploy("sleepy", Bundles.function("\"name\": \"sleepy\", \"memory_mb\": 16, \"idle_timeout_s\": 1",
+                "#include <stdio.h>\nint main(void){getchar();puts(\"up\");return 0;}\n")).then().statusCode(201);
+        admin().body("x").post("/fn/sleepy").then().statusCode(200).header("Thaw-Warm", "true").header("Thaw-Cold", nullValue());
+        long until = System.nanoTime() + 30_000_000_000L; // 1 s idle, 1 s ticks; a busy machine
+        int shells;
+        do {
+            Thread.sleep(200);
+            shells = admin().get("/v1/functions/sleepy").jsonPath().getInt("pool.warm_shells");
+        } while (shells > 0 && System.nanoTime() < until);
+        assertEquals(0, shells, "warm shells after the idle timeout");
+        admin().body("x").post("/fn/sleepy").then().statusCode(200).body(equalTo("up\n"))
+                .header("Thaw-Warm", "false").header("Thaw-Cold", "true");
+        admin().get("/v1/functions/sleepy").then().body("pool.cold_starts", equalTo(1)).body("pool.warm_shells", equalTo(1));
+        admin().body("x").post("/fn/sleepy").then().statusCode(200).header("Thaw-Cold", nullValue());
+        given().get("/q/metrics").then().body(containsString("thaw_cold_starts_total{function=\"sleepy\"} 1.0"));
+    }
+
+    @Test
     void metricsHealthAndOpenApiAreServed() throws Exception {
         deploy("hello", Bundles.folder("functions/hello")).then().statusCode(201);
         admin().body("m").post("/fn/hello").then().statusCode(200);
@@ -245,6 +273,12 @@ class FunctionsApiTest {
                 .body(containsString("thaw_invocations_total{function=\"hello\",outcome=\"EXITED\"}"))
                 .body(containsString("thaw_invocation_seconds_bucket{function=\"hello\""))
                 .body(containsString("thaw_pool_idle_shells{function=\"hello\"}"))
+                .body(containsString("thaw_function_warm_shells{function=\"hello\"}"))
+                .body(containsString("thaw_function_in_flight{function=\"hello\"}"))
+                .body(containsString("thaw_function_queued{function=\"hello\"}"))
+                .body(containsString("thaw_cold_starts_total{function=\"hello\"}"))
+                .body(containsString("thaw_shell_evictions_total{function=\"hello\"}"))
+                .body(containsString("thaw_shell_memory_budget_bytes"))
                 .body(containsString("thaw_snapshot_build_seconds_count"));
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/openapi").then().statusCode(200).body(containsString("/fn/{target}"));

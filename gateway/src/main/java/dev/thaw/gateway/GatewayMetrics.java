@@ -1,31 +1,29 @@
 package dev.thaw.gateway;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
-import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * What the gateway exports to Prometheus: thaw_invocations_total{function,outcome},
- * thaw_invocation_seconds{function} (histogram), thaw_pool_idle_shells{function},
- * thaw_snapshot_build_seconds, thaw_trigger_lag{trigger,partition} (computed by the gateway's
- * {@code TriggerService} from Kafka's Admin API every few seconds). Meters are cached so the
- * invocation path does no lookups.
+ * thaw_invocation_seconds{function} (histogram), thaw_snapshot_build_seconds,
+ * thaw_trigger_lag{trigger,partition} (computed by the gateway's {@code TriggerService} from
+ * Kafka's Admin API every few seconds). Meters are cached so the invocation path does no
+ * lookups. The pools' metrics (warm shells, cold starts, ...) come from where the pools are:
+ * each invoker's /v1/metrics, or, embedded, the invoker service's collector in this registry.
  */
 public final class GatewayMetrics {
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> pools = new ConcurrentHashMap<>();
     private final Timer builds;
     private final MultiGauge triggerLag;
     /** The values behind triggerLag's rows, held here: a gauge holds its value weakly. */
@@ -70,19 +68,5 @@ public final class GatewayMetrics {
 
     public void build(long nanos) {
         builds.record(nanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** Whether the function's pool gauge is not exported yet. */
-    public boolean needsPool(String function) {
-        return !pools.containsKey(function);
-    }
-
-    /** Exports a function's idle warm shells once; {@code idle} is read at scrape time. */
-    public void pool(String function, Supplier<Number> idle) {
-        pools.computeIfAbsent(function, f -> {
-            Gauge.builder("thaw.pool.idle.shells", idle).description("warm VM shells waiting for an invocation")
-                    .tag("function", f).register(registry);
-            return true;
-        });
     }
 }

@@ -35,6 +35,7 @@ public final class Engine implements AutoCloseable {
     private final ExecutorService booter = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-boot").daemon().unstarted(r));
     private final Set<ShellPool> pools = ConcurrentHashMap.newKeySet();
+    private volatile long shellMemoryBudget = Long.MAX_VALUE;
     private Watchdog.Slot bootSlot; // boot thread only
 
     private Engine(int runnerCount, int queueCapacity) {
@@ -73,15 +74,59 @@ public final class Engine implements AutoCloseable {
         return new Engine(runners, queueCapacity);
     }
 
-    /** Loads a snapshot and returns its pool, keeping up to 2 idle shells per runner. */
+    /**
+     * Loads a snapshot and returns its pool, with no shell yet: invocations create them, and it
+     * keeps up to two per runner, and replaces lost ones up to one per runner.
+     */
     public ShellPool open(Path snapshotDir) throws SnapshotException {
-        return open(snapshotDir, 2);
+        return open(snapshotDir, runners.length, 2 * runners.length);
     }
 
-    public ShellPool open(Path snapshotDir, int maxIdleShellsPerRunner) throws SnapshotException {
-        ShellPool pool = new ShellPool(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), maxIdleShellsPerRunner);
+    /** Loads a snapshot and returns its pool, with no shell yet; it keeps up to {@code shells} of them. */
+    public ShellPool open(Path snapshotDir, int shells) throws SnapshotException {
+        return open(snapshotDir, shells, shells);
+    }
+
+    private ShellPool open(Path snapshotDir, int target, int max) throws SnapshotException {
+        ShellPool pool = new ShellPool(this, Snapshot.load(snapshotDir, kvm.cpuFingerprint()), target, max);
         pools.add(pool);
         return pool;
+    }
+
+    /**
+     * Bounds the estimated host memory of all shells ({@link ShellMemory}), shared equally by
+     * the runners: a runner over its share closes its least recently used idle shells, sparing
+     * each pool's {@link ShellPool#min()} until nothing else is left, and creates none in the
+     * background. Shells serving invocations are never closed for it, and an invocation that
+     * needs a new VM always gets one. {@code Long.MAX_VALUE}: no budget (the default).
+     */
+    public void shellMemoryBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("the shell memory budget must be positive: " + bytes);
+        }
+        shellMemoryBudget = bytes;
+        for (Runner r : runners) {
+            r.submit(new Runner.Task.Budget());
+        }
+    }
+
+    public long shellMemoryBudget() {
+        return shellMemoryBudget;
+    }
+
+    /** Each runner's share of the budget. */
+    long shellMemoryShare() {
+        long b = shellMemoryBudget;
+        return b == Long.MAX_VALUE ? b : b / runners.length;
+    }
+
+    /** The estimated host memory of every shell open now (see {@link ShellMemory}). */
+    public long shellMemory() {
+        long sum = 0;
+        for (Runner r : runners) {
+            sum += r.shellMemory();
+        }
+        return sum;
     }
 
     /**

@@ -1,8 +1,9 @@
 package dev.thaw.invoker;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it was admitted with: still queued or parked when it passes, it ends as TIMEOUT without
  * running again.
  *
+ * <p>Shells. The runner's idle shells are kept per pool in least-recently-used order. With
+ * nothing queued it creates shells for pools below their target ({@link ShellPool#scaleTo}),
+ * one at a time, checking for work between them. It accounts the estimated memory of every
+ * shell it owns ({@link ShellMemory}); over its share of the engine's budget it closes idle
+ * shells, least recently used pools first, sparing each pool's minimum until nothing else is
+ * left. Shells are closed on the engine's closer thread.
+ *
  * <p>Every task runs under a catch of everything: an invocation that fails on the host, even
  * with an Error such as OutOfMemoryError, fails alone; its shell is discarded and the runner
  * serves on.
@@ -38,6 +46,15 @@ final class Runner {
         record Prewarm(ShellPool pool, int shells, byte[] warmupInput, CompletableFuture<Void> done) implements Task {}
 
         record Evict(ShellPool pool, CountDownLatch done) implements Task {}
+
+        /** The pool's target rose (or it lost a shell): create shells when there is nothing else to do. */
+        record Grow(ShellPool pool) implements Task {}
+
+        /** The pool's target fell: close idle shells beyond it. */
+        record Trim(ShellPool pool) implements Task {}
+
+        /** The engine's memory budget changed. */
+        record Budget() implements Task {}
 
         record Stop() implements Task {}
     }
@@ -73,7 +90,12 @@ final class Runner {
     private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger(); // admitted invocations not started yet
     private final AtomicInteger load = new AtomicInteger(); // admitted invocations not finished yet
-    private final Map<ShellPool, ArrayDeque<Shell>> idle = new HashMap<>(); // runner thread only
+    /** Idle shells by pool, least recently used pool first, most recently used shell first; runner thread only. */
+    private final LinkedHashMap<ShellPool, ArrayDeque<Shell>> idle = new LinkedHashMap<>(16, 0.75f, true);
+    /** Pools that want more shells than they have; runner thread only. */
+    private final LinkedHashSet<ShellPool> growing = new LinkedHashSet<>();
+    private long shellBytes; // estimated memory of the shells this runner owns; runner thread only
+    private volatile long shellBytesView; // the same, for other threads
     private final ArrayDeque<Parked> parked = new ArrayDeque<>(); // runner thread only
     private volatile int parkedCount;
     private volatile boolean stopped;
@@ -90,6 +112,11 @@ final class Runner {
 
     int index() {
         return index;
+    }
+
+    /** The estimated memory of the shells this runner owns (see {@link ShellMemory}). */
+    long shellMemory() {
+        return shellBytesView;
     }
 
     /** Admitted invocations not finished yet: queued, running and parked. */
@@ -171,7 +198,7 @@ final class Runner {
     /**
      * The next task, or null to resume the parked invocation that has waited longest. With
      * nothing to do, waits ~20 us spinning (under load the next request usually comes within
-     * that, and finding it costs no futex wake-up), then replenishes idle shells, then blocks.
+     * that, and finding it costs no futex wake-up), then creates the shells pools want, then blocks.
      */
     private Task next() throws InterruptedException {
         Parked oldest = parked.peekFirst();
@@ -186,7 +213,7 @@ final class Runner {
             }
             Thread.onSpinWait();
         } while (System.nanoTime() - until < 0);
-        while (replenish()) {
+        while (grow()) {
             Task task = queue.poll();
             if (task != null) {
                 return task;
@@ -200,12 +227,18 @@ final class Runner {
             case Task.Invoke invoke -> start(invoke);
             case Task.Prewarm prewarm -> prewarm(prewarm);
             case Task.Evict evict -> evict(evict.pool(), evict.done());
+            case Task.Grow grow -> growing.add(grow.pool());
+            case Task.Trim trim -> trim(trim.pool());
+            case Task.Budget budget -> keepWithinBudget();
             case Task.Stop stop -> throw new AssertionError("handled by the loop");
         }
     }
 
     private void start(Task.Invoke task) {
         queued.decrementAndGet();
+        ShellPool.Stats stats = task.pool().stats();
+        stats.queued.decrementAndGet();
+        stats.running.incrementAndGet();
         Shell shell = null;
         try {
             ShellPool pool = task.pool();
@@ -273,7 +306,7 @@ final class Runner {
         }
         complete(p.task, result);
         if (p.shell.broken()) {
-            engine.closeLater(p.shell);
+            lose(pool, p.shell);
         } else {
             p.shell.reset();
             giveBack(pool, p.shell);
@@ -282,6 +315,7 @@ final class Runner {
 
     private void complete(Task.Invoke task, Result result) {
         load.decrementAndGet();
+        task.pool().stats().running.decrementAndGet();
         task.result().complete(result);
     }
 
@@ -291,58 +325,151 @@ final class Runner {
      */
     private void fail(Task.Invoke task, Shell shell, Throwable t) {
         load.decrementAndGet();
+        task.pool().stats().running.decrementAndGet();
         if (shell != null) {
             shell.markBroken();
             task.pool().stats().discarded.incrementAndGet();
-            engine.closeLater(shell);
+            lose(task.pool(), shell);
         }
         task.result().completeExceptionally(t instanceof RuntimeException ? t
                 : new IllegalStateException("the invocation failed on the host (" + t + "); its VM was discarded", t));
     }
 
+    /** An idle shell of the pool, or a new one created now: a cold start. */
     private Shell takeShell(ShellPool pool) {
-        ArrayDeque<Shell> shells = idle.get(pool);
+        ArrayDeque<Shell> shells = idle.get(pool); // also marks the pool as the most recently used
         Shell shell = shells == null ? null : shells.pollFirst();
         if (shell != null) {
             pool.idleChanged(index, -1);
             return shell;
         }
+        shell = create(pool);
+        pool.stats().coldStarts.incrementAndGet();
+        keepWithinBudget(); // it is not idle: others make room for it
+        return shell;
+    }
+
+    /** A new shell of the pool, counted and accounted here. */
+    private Shell create(ShellPool pool) {
+        Shell shell = Shell.create(engine.kvm(), pool.snapshot(), slot.runMask());
         pool.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), pool.snapshot(), slot.runMask());
+        pool.stats().shells.incrementAndGet();
+        shell.accountedBytes = pool.shellBytes();
+        account(shell.accountedBytes);
+        return shell;
+    }
+
+    /** Closes a shell of the pool (off this thread) that the pool's count still includes. */
+    private void close(ShellPool pool, Shell shell) {
+        pool.stats().shells.decrementAndGet();
+        closeUncounted(shell);
+    }
+
+    /** Closes a shell (off this thread) already taken off its pool's count. */
+    private void closeUncounted(Shell shell) {
+        account(-shell.accountedBytes);
+        engine.closeLater(shell);
+    }
+
+    /** A shell discarded (broken): closed, and replaced in the background if the pool wants it. */
+    private void lose(ShellPool pool, Shell shell) {
+        close(pool, shell);
+        if (!pool.closed() && pool.stats().shells() < pool.target()) {
+            growing.add(pool);
+        }
+    }
+
+    private void account(long bytes) {
+        shellBytes += bytes;
+        shellBytesView = shellBytes;
     }
 
     private void giveBack(ShellPool pool, Shell shell) {
-        if (pool.closed()) {
-            engine.closeLater(shell);
+        if (pool.closed() || pool.stats().shells() > pool.max()) {
+            close(pool, shell);
             return;
         }
-        ArrayDeque<Shell> shells = idle.computeIfAbsent(pool, s -> new ArrayDeque<>());
-        if (shells.size() >= pool.maxIdlePerRunner()) {
-            engine.closeLater(shell);
-            return;
+        long bytes = pool.shellBytes() + shell.privatePages() * ShellMemory.PAGE;
+        if (bytes != shell.accountedBytes) {
+            account(bytes - shell.accountedBytes);
+            shell.accountedBytes = bytes;
+        }
+        shell.markReady();
+        ArrayDeque<Shell> shells = idle.get(pool);
+        if (shells == null) {
+            shells = new ArrayDeque<>(4);
+            idle.put(pool, shells);
         }
         shells.addFirst(shell); // most recently used first: its pages are the warmest
         pool.idleChanged(index, +1);
+        if (shellBytes > engine.shellMemoryShare()) {
+            keepWithinBudget();
+        }
     }
 
     /**
-     * With nothing queued, creates one shell for a pool this runner serves that has fewer
-     * idle shells here than it wants (after a crash discarded one, say). Returns whether it did.
+     * With nothing queued, creates one shell for a pool that wants more than it has, if this
+     * runner holds no more than its share of the pool's target and its memory budget has room.
+     * Returns whether it created one.
      */
-    private boolean replenish() {
-        for (Map.Entry<ShellPool, ArrayDeque<Shell>> e : idle.entrySet()) {
-            ShellPool pool = e.getKey();
-            if (!pool.closed() && e.getValue().size() < pool.minIdlePerRunner()) {
-                try {
-                    pool.stats().created.incrementAndGet();
-                    giveBack(pool, Shell.create(engine.kvm(), pool.snapshot(), slot.runMask()));
-                    return true;
-                } catch (Throwable t) {
-                    return false; // out of memory or descriptors: serve requests, try again later
-                }
+    private boolean grow() {
+        for (Iterator<ShellPool> it = growing.iterator(); it.hasNext(); ) {
+            ShellPool pool = it.next();
+            int share = (pool.target() + engine.runnerCount() - 1) / engine.runnerCount();
+            if (pool.closed() || pool.idleOn(index) >= share || shellBytes + pool.shellBytes() > engine.shellMemoryShare()) {
+                it.remove(); // satisfied here, or no room: the next rise or loss asks again
+                continue;
+            }
+            int n = pool.stats().shells();
+            if (n >= pool.target()) {
+                it.remove();
+                continue;
+            }
+            try {
+                giveBack(pool, create(pool));
+                return true;
+            } catch (Throwable t) {
+                it.remove();
+                return false; // out of memory or descriptors: serve requests, try again later
             }
         }
         return false;
+    }
+
+    /** Closes idle shells of the pool while it has more than its target, least recently used first. */
+    private void trim(ShellPool pool) {
+        ArrayDeque<Shell> shells = idle.get(pool);
+        while (shells != null && !shells.isEmpty() && pool.stats().releaseAbove(pool.target())) {
+            pool.idleChanged(index, -1);
+            closeUncounted(shells.pollLast());
+        }
+        if (shells != null && shells.isEmpty()) {
+            idle.remove(pool);
+        }
+    }
+
+    /**
+     * Over this runner's share of the memory budget, closes idle shells: of the least recently
+     * used pools first, and first only those beyond their pool's minimum.
+     */
+    private void keepWithinBudget() {
+        long share = engine.shellMemoryShare();
+        for (int pass = 0; pass < 2 && shellBytes > share; pass++) {
+            for (Iterator<Map.Entry<ShellPool, ArrayDeque<Shell>>> it = idle.entrySet().iterator();
+                 it.hasNext() && shellBytes > share; ) {
+                Map.Entry<ShellPool, ArrayDeque<Shell>> e = it.next();
+                ShellPool pool = e.getKey();
+                ArrayDeque<Shell> shells = e.getValue();
+                while (!shells.isEmpty() && shellBytes > share && pool.stats().releaseAbove(pass == 0 ? pool.min() : 0)) {
+                    pool.idleChanged(index, -1);
+                    pool.stats().evictions.incrementAndGet();
+                    closeUncounted(shells.pollLast());
+                }
+                if (shells.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
     }
 
     private void prewarm(Task.Prewarm task) {
@@ -352,8 +479,7 @@ final class Runner {
         }
         try {
             for (int i = 0; i < task.shells(); i++) {
-                task.pool().stats().created.incrementAndGet();
-                Shell shell = Shell.create(engine.kvm(), task.pool().snapshot(), slot.runMask());
+                Shell shell = create(task.pool());
                 if (task.warmupInput() != null) {
                     try {
                         vcpu.runToEnd(shell, task.warmupInput(), Limits.DEFAULT, System.nanoTime(),
@@ -363,7 +489,7 @@ final class Runner {
                         throw t;
                     } finally {
                         if (shell.broken()) {
-                            engine.closeLater(shell);
+                            close(task.pool(), shell);
                         }
                     }
                     if (shell.broken()) {
@@ -382,10 +508,13 @@ final class Runner {
     /** Closes this runner's shells of {@code pool}, idle or parked mid-invocation. */
     private void evict(ShellPool pool, CountDownLatch done) {
         try {
+            growing.remove(pool);
             ArrayDeque<Shell> shells = idle.remove(pool);
             if (shells != null) {
                 for (Shell s : shells) {
                     pool.idleChanged(index, -1);
+                    pool.stats().shells.decrementAndGet();
+                    account(-s.accountedBytes);
                     s.close();
                 }
             }
@@ -420,10 +549,15 @@ final class Runner {
             switch (t) {
                 case Task.Invoke invoke -> {
                     queued.decrementAndGet();
+                    invoke.pool().stats().queued.decrementAndGet();
+                    invoke.pool().stats().running.incrementAndGet(); // fail() counts it as ended
                     fail(invoke, null, closed);
                 }
                 case Task.Prewarm prewarm -> prewarm.done().completeExceptionally(closed);
                 case Task.Evict evict -> evict.done().countDown();
+                case Task.Grow grow -> { }
+                case Task.Trim trim -> { }
+                case Task.Budget budget -> { }
                 case Task.Stop stop -> { }
             }
         }

@@ -59,7 +59,11 @@ final class Shell implements AutoCloseable {
     private int dirtyCount;
     private long requestBytes; // host-written bytes at recv.buf in the current invocation
     private int served;
+    private boolean ready;
     private boolean broken;
+    private int privatePages; // the most pages one reset kept as private copies
+    /** Its estimated host memory as the runner that owns it accounted it (see {@link ShellMemory}). */
+    long accountedBytes;
 
     private Shell(Snapshot snapshot, Mapping ram, Vm vm, Vcpu vcpu) {
         this.snapshot = snapshot;
@@ -101,8 +105,19 @@ final class Shell implements AutoCloseable {
         return snapshot;
     }
 
+    /** Whether an invocation on it now would be warm: it waited in a pool, or served before. */
     boolean warm() {
-        return served > 0;
+        return ready || served > 0;
+    }
+
+    /** It goes into a pool's idle shells: the next invocation did not wait for its creation. */
+    void markReady() {
+        ready = true;
+    }
+
+    /** Pages of guest memory this shell holds as private copies after its resets, at most. */
+    int privatePages() {
+        return privatePages;
     }
 
     boolean broken() {
@@ -175,6 +190,7 @@ final class Shell implements AutoCloseable {
     void reset() {
         MemorySegment pristine = snapshot.pristine();
         MemorySegment live = ram.segment();
+        privatePages = Math.max(privatePages, Math.min(dirtyCount, COPY_BACK_LIMIT));
         for (int i = 0; i < dirtyCount; i++) {
             long at = dirty[i] * PAGE;
             if (i < COPY_BACK_LIMIT) {

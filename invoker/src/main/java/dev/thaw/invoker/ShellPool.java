@@ -17,22 +17,39 @@ import java.util.concurrent.atomic.AtomicLong;
  * One snapshot, ready to invoke: every invocation runs in its own instance of the snapshot,
  * taken from a pool of warm VM shells spread over the engine's runner threads.
  * Thread-safe.
+ *
+ * <p>Sizing. An invocation that finds no idle shell on its runner creates one from the
+ * snapshot on its way (a cold start, {@link Timings#warm()} false); afterwards the shell is
+ * kept, up to {@link #max()} shells. {@link #scaleTo} sets how many shells the pool keeps:
+ * idle runners create the missing ones in the background (a shell lost to a crash is replaced
+ * the same way), and idle shells beyond it are closed at once, least recently used first. The
+ * engine's memory budget ({@link Engine#shellMemoryBudget(long)}) may close idle shells too;
+ * it takes those beyond {@link #min()} first. Whoever owns the pool decides the sizes; the
+ * engine does the work off the invocation path, on the runner threads that own the shells.
  */
 public final class ShellPool implements AutoCloseable {
     private final Engine engine;
     private final Snapshot snapshot;
     private final AtomicIntegerArray idleByRunner;
     private final Stats stats = new Stats();
-    private volatile int maxIdlePerRunner;
+    private final long shellBytes;
+    private volatile int min;
+    private volatile int target;
+    private volatile int max;
     private volatile boolean closed;
     /** Log lines the guest reports in every invocation but the caller needs once (unsupported system calls). */
     private final Set<String> reportedOnce = ConcurrentHashMap.newKeySet();
 
-    /** Counters of this pool's pool. */
+    /** What this pool did and holds. */
     public static final class Stats {
         final AtomicLong created = new AtomicLong();
         final AtomicLong discarded = new AtomicLong();
+        final AtomicLong coldStarts = new AtomicLong();
+        final AtomicLong evictions = new AtomicLong();
         final AtomicInteger idle = new AtomicInteger();
+        final AtomicInteger shells = new AtomicInteger();
+        final AtomicInteger queued = new AtomicInteger();
+        final AtomicInteger running = new AtomicInteger();
 
         /** VMs created from the snapshot so far. */
         public long created() {
@@ -44,17 +61,57 @@ public final class ShellPool implements AutoCloseable {
             return discarded.get();
         }
 
+        /** Invocations that waited for a VM to be created because no warm shell was idle. */
+        public long coldStarts() {
+            return coldStarts.get();
+        }
+
+        /** Idle shells closed to keep the engine within its memory budget. */
+        public long evictions() {
+            return evictions.get();
+        }
+
         /** Warm shells waiting for an invocation now. */
         public int idle() {
             return idle.get();
         }
+
+        /** Shells open now: idle, or serving an invocation. */
+        public int shells() {
+            return shells.get();
+        }
+
+        /** Invocations admitted and waiting for their runner. */
+        public int queued() {
+            return queued.get();
+        }
+
+        /** Invocations on a shell now: running, or preempted and waiting to run on. */
+        public int running() {
+            return running.get();
+        }
+
+        /** Takes one shell off the count if it is above {@code floor}; returns whether it did. */
+        boolean releaseAbove(int floor) {
+            while (true) {
+                int n = shells.get();
+                if (n <= floor) {
+                    return false;
+                }
+                if (shells.compareAndSet(n, n - 1)) {
+                    return true;
+                }
+            }
+        }
     }
 
-    ShellPool(Engine engine, Snapshot snapshot, int maxIdlePerRunner) {
+    ShellPool(Engine engine, Snapshot snapshot, int target, int max) {
         this.engine = engine;
         this.snapshot = snapshot;
         this.idleByRunner = new AtomicIntegerArray(engine.runnerCount());
-        this.maxIdlePerRunner = maxIdlePerRunner;
+        this.shellBytes = ShellMemory.estimate(snapshot.memorySize(), 0);
+        this.target = target;
+        this.max = max;
     }
 
     /** Log lines the guest repeats in every invocation that the caller sees once (see {@link Output}). */
@@ -106,11 +163,17 @@ public final class ShellPool implements AutoCloseable {
             throw new IllegalStateException("the shell pool of snapshot " + snapshot.directory() + " is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
-        engine.admit(this, new Runner.Task.Invoke(this, input, limits, now, deadline, result));
+        stats.queued.incrementAndGet();
+        try {
+            engine.admit(this, new Runner.Task.Invoke(this, input, limits, now, deadline, result));
+        } catch (RuntimeException e) {
+            stats.queued.decrementAndGet();
+            throw e;
+        }
         return result;
     }
 
-    /** Creates {@code shells} shells now, spread over the runners, and keeps them. */
+    /** Creates {@code shells} shells now, spread over the runners, and keeps them (at least that many from now on). */
     public void prewarm(int shells) {
         prewarm(shells, null);
     }
@@ -124,8 +187,12 @@ public final class ShellPool implements AutoCloseable {
     public void prewarm(int shells, byte[] warmupInput) {
         int runners = engine.runnerCount();
         int perRunner = (shells + runners - 1) / runners;
-        if (perRunner > maxIdlePerRunner) {
-            maxIdlePerRunner = perRunner;
+        int kept = stats.shells() + shells;
+        if (kept > max) {
+            max = kept;
+        }
+        if (kept > target) {
+            target = kept;
         }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int r = 0; r < runners && shells > 0; r++) {
@@ -151,13 +218,61 @@ public final class ShellPool implements AutoCloseable {
         return snapshot;
     }
 
-    int maxIdlePerRunner() {
-        return maxIdlePerRunner;
+    /**
+     * Keeps {@code shells} warm shells (at most {@link #max()}): runners with nothing else to do
+     * create the missing ones; idle shells beyond it are closed now, least recently used first.
+     * Shells serving invocations are not interrupted: they are closed when they come back if
+     * the pool then holds more than {@link #max()}.
+     */
+    public void scaleTo(int shells) {
+        if (shells < 0) {
+            throw new IllegalArgumentException("shells must not be negative: " + shells);
+        }
+        int t = Math.min(shells, max);
+        int before = target;
+        target = t;
+        if (closed || t == before && t == stats.shells()) {
+            return;
+        }
+        for (int r = 0; r < engine.runnerCount(); r++) {
+            engine.runner(r).submit(t > stats.shells() ? new Runner.Task.Grow(this) : new Runner.Task.Trim(this));
+        }
     }
 
-    /** Idle shells a runner that serves this pool keeps ready, created when it has nothing else to do. */
-    int minIdlePerRunner() {
-        return Math.min(1, maxIdlePerRunner);
+    /**
+     * Bounds the pool: at most {@code max} shells are kept after use, and the memory budget
+     * closes this pool's shells beyond {@code min} before it closes any of the last {@code min}.
+     * The target is clamped to the new maximum.
+     */
+    public void bounds(int min, int max) {
+        if (min < 0 || max < min) {
+            throw new IllegalArgumentException("need 0 <= min <= max, got min " + min + ", max " + max);
+        }
+        this.min = min;
+        this.max = max;
+        if (target > max) {
+            scaleTo(max);
+        }
+    }
+
+    /** Warm shells the pool keeps (see {@link #scaleTo}). */
+    public int target() {
+        return target;
+    }
+
+    /** Shells the memory budget spares the longest. */
+    public int min() {
+        return min;
+    }
+
+    /** Most shells kept after use. */
+    public int max() {
+        return max;
+    }
+
+    /** The estimated host memory of one of this pool's shells before it wrote any page (see {@link ShellMemory}). */
+    public long shellBytes() {
+        return shellBytes;
     }
 
     boolean closed() {

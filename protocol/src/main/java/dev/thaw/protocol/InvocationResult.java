@@ -40,7 +40,7 @@ public record InvocationResult(Status status, int exitCode, int signal, byte[] s
      * @param totalNanos  from submission to the result
      * @param exits       VM exits (1 when all output fitted in the guest's buffer)
      * @param dirtyPages  guest pages written (reset after the result is delivered)
-     * @param warm        the shell had served an invocation before (no VM creation)
+     * @param warm        a warm shell was waiting for it; false: a cold start, a VM was created from the snapshot for it
      */
     public record Timings(long queueNanos, long runNanos, long totalNanos, int exits, int dirtyPages, boolean warm) {
         public static final Timings NONE = new Timings(0, 0, 0, 0, 0, false);

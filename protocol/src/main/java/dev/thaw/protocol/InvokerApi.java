@@ -7,9 +7,10 @@ package dev.thaw.protocol;
  *   POST   /v1/build/{name}              body: bundle; 200 with the build outcome, or an error
  *   DELETE /v1/functions/{name}          drop this host's shells of the function
  *   GET    /v1/health                    {"id", "capacity", "in_flight"}; needs no secret (probes)
+ *   GET    /v1/metrics                   Prometheus text: this host's pools per function; needs no secret
  * </pre>
- * Every call but health carries the cluster secret ({@link #AUTHORIZATION}); without it the
- * invoker answers 401 and does nothing.
+ * Every call but health and metrics carries the cluster secret ({@link #AUTHORIZATION}); without
+ * it the invoker answers 401 and does nothing.
  */
 public final class InvokerApi {
     private InvokerApi() {}

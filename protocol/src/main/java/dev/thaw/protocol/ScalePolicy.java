@@ -76,6 +76,24 @@ public final class ScalePolicy {
         }
     }
 
+    /**
+     * Counts {@code now} as a moment of demand without adding a sample: the idle timeout runs
+     * from here. For a unit warmed ahead of its first use (a deploy), which should last until
+     * the idle timeout rather than go at the first decision.
+     */
+    public void demandSeen(long now) {
+        lastDemandAt = now;
+    }
+
+    /**
+     * Whether no demand was seen for the idle timeout (or ever). {@link #desired} lets the
+     * stable window's average run out first; an owner that must drop to {@code min} after
+     * the idle timeout itself, however long the window (an invoker's warm shells), asks this.
+     */
+    public boolean idle(long now) {
+        return lastDemandAt == Long.MIN_VALUE || now - lastDemandAt >= settings.idleTimeout().toNanos();
+    }
+
     /** Whether the last decision was made in panic mode. */
     public boolean panicking() {
         return panicking;
@@ -102,7 +120,7 @@ public final class ScalePolicy {
             want = stable;
         }
         want = delayDecrease(now, want);
-        boolean idle = lastDemandAt == Long.MIN_VALUE || now - lastDemandAt >= settings.idleTimeout().toNanos();
+        boolean idle = idle(now);
         if (want == 0 && !idle) {
             want = Math.min(1, Math.max(current, 0)); // a unit kept until the idle timeout
         }

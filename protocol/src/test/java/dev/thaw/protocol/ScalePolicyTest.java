@@ -2,6 +2,7 @@ package dev.thaw.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -113,9 +114,45 @@ class ScalePolicyTest {
     }
 
     @Test
+    void idleIsTheIdleTimeoutWithoutDemandWhateverTheStableWindowStillAverages() {
+        // Demand 1 for one tick, then none; idle timeout 10 s. The 60 s stable window still
+        // averages above zero (one unit) long after, but idle() says so at 10 s.
+        ScalePolicy policy = new ScalePolicy(ScalePolicy.Settings.defaults(1, 0, 5).withIdleTimeout(Duration.ofSeconds(10)));
+        long start = 1_000_000_000_000L;
+        policy.observe(start, 1);
+        for (int i = 1; i <= 6; i++) {
+            long now = start + i * TICK;
+            policy.observe(now, 0);
+            assertEquals(1, policy.desired(now, 1), "tick " + i);
+            assertEquals(i >= 5, policy.idle(now), "tick " + i);
+        }
+    }
+
+    @Test
     void boundsAreKept() {
         int[] units = run(ScalePolicy.Settings.defaults(1, 2, 4), trace(10, i -> i < 5 ? 0 : 1000));
         assertEquals(2, units[0]);
         assertEquals(4, units[9]);
+    }
+
+    @Test
+    void aUnitWarmedAheadOfUseLastsUntilTheIdleTimeout() {
+        // A deploy warms one shell (min 0) and says so: with no demand it is kept for the
+        // 10 s idle timeout (ticks 0-4), then dropped. Without demandSeen it would go at once.
+        ScalePolicy.Settings s = ScalePolicy.Settings.defaults(1, 0, 5).withIdleTimeout(Duration.ofSeconds(10));
+        ScalePolicy warmed = new ScalePolicy(s);
+        ScalePolicy cold = new ScalePolicy(s);
+        long start = 1_000_000_000_000L;
+        warmed.demandSeen(start);
+        int[] units = new int[8];
+        for (int i = 0; i < units.length; i++) {
+            long now = start + i * TICK;
+            warmed.observe(now, 0);
+            units[i] = warmed.desired(now, 1);
+        }
+        assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0, 0, 0}, units, Arrays.toString(units));
+        assertTrue(warmed.idle(start + 5 * TICK));
+        cold.observe(start, 0);
+        assertEquals(0, cold.desired(start, 1));
     }
 }

@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  *   "snapshot": "first-contact",// c/elf: snapshot at the first contact with the world, or at
  *                               // thaw_ready() with "ready" (always so for python and lua)
  *   "retries": 0,               // async: tries again after a failure of the function (0..10)
+ *   "idle_timeout_s": 60,       // without invocations for this long, an invoker keeps no warm shell (0..86400)
+ *   "min_warm": 0,              // warm shells an invoker keeps even when idle (0..1000)
+ *   "max_warm": 1000,           // warm shells an invoker keeps at most (1..1000, at least min_warm)
  *   "public": false             // invokable without a token (used by the gateway)
  * }
  * The fields a gateway enforces (public, concurrency, timeout_ms, retries) are read by the
@@ -49,7 +52,20 @@ import java.util.regex.Pattern;
  */
 public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs, long maxOutputBytes,
                        int concurrency, List<String> sources, List<String> cflags, String binary,
-                       Map<String, String> env, boolean isPublic, List<String> args, SnapshotPoint snapshot) {
+                       Map<String, String> env, boolean isPublic, List<String> args, SnapshotPoint snapshot,
+                       Scaling scaling) {
+
+    /**
+     * How an invoker sizes the function's warm shells (see {@code ScalePolicy}): they follow
+     * demand within {@code [minWarm, maxWarm]}, and none is kept after {@code idleTimeoutS}
+     * seconds without an invocation (unless {@code minWarm} says otherwise).
+     */
+    public record Scaling(int idleTimeoutS, int minWarm, int maxWarm) {
+        public static final int DEFAULT_IDLE_TIMEOUT_S = 60;
+        public static final int MAX_IDLE_TIMEOUT_S = 86_400;
+        public static final int MAX_WARM = 1000;
+        public static final Scaling DEFAULT = new Scaling(DEFAULT_IDLE_TIMEOUT_S, 0, MAX_WARM);
+    }
 
     public enum Runtime {
         C("c"), ELF("elf"), PYTHON("python"), LUA("lua");
@@ -94,7 +110,8 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RELATIVE_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]*");
     private static final Set<String> FIELDS = Set.of("name", "runtime", "memory_mb", "timeout_ms",
-            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public", "args", "snapshot", "retries");
+            "max_output_bytes", "concurrency", "sources", "cflags", "binary", "env", "public", "args", "snapshot", "retries",
+            "idle_timeout_s", "min_warm", "max_warm");
     private static final int MAX_ARGS = 256;
     private static final int MAX_ARG_BYTES = 64 * 1024;
 
@@ -133,7 +150,7 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
                 throw new InvalidManifestException("sources", "none given and no .c file in " + dir);
             }
             m = new Manifest(m.name, m.runtime, m.memoryMb, m.timeoutMs, m.maxOutputBytes, m.concurrency,
-                    List.copyOf(found), m.cflags, m.binary, m.env, m.isPublic, m.args, m.snapshot);
+                    List.copyOf(found), m.cflags, m.binary, m.env, m.isPublic, m.args, m.snapshot, m.scaling);
         }
         return m;
     }
@@ -233,8 +250,14 @@ public record Manifest(String name, Runtime runtime, int memoryMb, int timeoutMs
             }
         }
         Map<String, String> env = env(root);
+        int idleTimeout = (int) number(root, "idle_timeout_s", Scaling.DEFAULT_IDLE_TIMEOUT_S, 0, Scaling.MAX_IDLE_TIMEOUT_S);
+        int maxWarm = (int) number(root, "max_warm", Scaling.MAX_WARM, 1, Scaling.MAX_WARM);
+        int minWarm = (int) number(root, "min_warm", 0, 0, Scaling.MAX_WARM);
+        if (minWarm > maxWarm) {
+            throw new InvalidManifestException("min_warm", "must be at most max_warm (" + maxWarm + "), got " + minWarm);
+        }
         return new Manifest(name, runtime, memory, settings.timeoutMs(), maxOutput, settings.concurrency(), sources,
-                cflags, binary, env, settings.isPublic(), args, snapshot);
+                cflags, binary, env, settings.isPublic(), args, snapshot, new Scaling(idleTimeout, minWarm, maxWarm));
     }
 
     private static String text(JsonNode root, String field, String fallback) throws InvalidManifestException {

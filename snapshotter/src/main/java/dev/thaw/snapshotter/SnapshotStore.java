@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +25,12 @@ public final class SnapshotStore {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
+    /**
+     * The function each snapshot directory was built for, by directory name, as read from its
+     * manifest once: a snapshot never changes, and collecting after every deploy must not
+     * read every snapshot's manifest again (10,000 functions made that quadratic).
+     */
+    private final Map<String, String> functionByDir = new ConcurrentHashMap<>();
 
     public SnapshotStore(Path root) throws IOException {
         this.root = Files.createDirectories(root);
@@ -75,10 +83,19 @@ public final class SnapshotStore {
         Set<Path> kept = keep.stream().map(p -> p.toAbsolutePath().normalize()).collect(java.util.stream.Collectors.toSet());
         List<Path> dirs;
         try (Stream<Path> list = Files.list(root)) {
-            dirs = list.filter(d -> !d.getFileName().toString().startsWith(".") && Files.isDirectory(d)).toList();
+            dirs = list.filter(d -> !d.getFileName().toString().startsWith(".")).toList();
         }
         for (Path dir : dirs) {
-            if (!kept.contains(dir.toAbsolutePath().normalize()) && function.equals(functionOf(dir))) {
+            String name = dir.getFileName().toString();
+            String of = functionByDir.get(name);
+            if (of == null && Files.isDirectory(dir)) {
+                of = functionOf(dir);
+                if (of != null) {
+                    functionByDir.put(name, of);
+                }
+            }
+            if (function.equals(of) && !kept.contains(dir.toAbsolutePath().normalize())) {
+                functionByDir.remove(name);
                 delete(dir);
                 deleted++;
             }

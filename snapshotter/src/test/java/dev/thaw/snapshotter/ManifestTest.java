@@ -21,6 +21,14 @@ class ManifestTest {
         assertEquals(Map.of(), m.env());
         assertEquals(List.of(), m.args());
         assertEquals(Manifest.SnapshotPoint.FIRST_CONTACT, m.snapshot());
+        assertEquals(new Manifest.Scaling(60, 0, 1000), m.scaling());
+    }
+
+    @Test
+    void readsHowWarmShellsScale() throws Exception {
+        Manifest m = Manifest.parse("{\"name\": \"a\", \"idle_timeout_s\": 0, \"min_warm\": 2, \"max_warm\": 2}");
+        assertEquals(new Manifest.Scaling(0, 2, 2), m.scaling());
+        assertEquals(Manifest.parse("{\"name\": \"a\"}").bootJson(), m.bootJson(), "scaling needs no new snapshot");
     }
 
     @Test
@@ -58,6 +66,14 @@ class ManifestTest {
             `{"name": "a", "sources": ["/etc/passwd"]}`  | sources            | is not a relative file name
             `{"name": "a", "cflags": ["-o/tmp/x"]}`      | cflags             | '-o/tmp/x' is not an allowed compiler option
             `{"name": "a", "cflags": ["-specs=evil"]}`   | cflags             | not an allowed compiler option
+            `{"name": "a", "idle_timeout_s": -1}`        | idle_timeout_s     | must be a whole number from 0 to 86400, got -1
+            `{"name": "a", "idle_timeout_s": 1.5}`       | idle_timeout_s     | must be a whole number from 0 to 86400, got 1.5
+            `{"name": "a", "idle_timeout_s": "60"}`      | idle_timeout_s     | must be a whole number from 0 to 86400
+            `{"name": "a", "min_warm": -1}`              | min_warm           | must be a whole number from 0 to 1000, got -1
+            `{"name": "a", "min_warm": 1001}`            | min_warm           | must be a whole number from 0 to 1000, got 1001
+            `{"name": "a", "max_warm": true}`            | max_warm           | must be a whole number from 1 to 1000, got true
+            `{"name": "a", "max_warm": 0}`               | max_warm           | must be a whole number from 1 to 1000, got 0
+            `{"name": "a", "min_warm": 3, "max_warm": 2}` | min_warm          | must be at most max_warm (2), got 3
             `{"name": "a", "env": {"1X": "v"}}`          | env                | '1X' is not a valid variable name
             `{"name": "a", "env": {"X": 1}}`             | env                | value of 'X' must be a string
             `{"name": "a", "public": "yes"}`             | public             | must be true or false

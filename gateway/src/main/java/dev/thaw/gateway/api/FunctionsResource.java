@@ -140,8 +140,8 @@ public class FunctionsResource {
                     "bundle_sha256", v.bundleSha256(), "bundle_bytes", v.bundleSize()));
         }
         f.put("versions", list);
-        invokers.pool(name).ifPresent(p -> f.put("pool",
-                Map.of("idle", p.idle(), "created", p.created(), "discarded", p.discarded())));
+        invokers.pool(name).ifPresent(p -> f.put("pool", Map.of("warm_shells", p.shells(), "idle", p.idle(),
+                "created", p.created(), "discarded", p.discarded(), "cold_starts", p.coldStarts(), "evictions", p.evictions())));
         return f;
     }
 

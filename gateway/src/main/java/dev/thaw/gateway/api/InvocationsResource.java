@@ -54,6 +54,7 @@ public class InvocationsResource {
         putBytes(m, "stderr", r.stderr());
         m.put("logs", r.logs());
         m.put("warm", r.warm());
+        m.put("cold", r.state() == InvocationRecord.State.DONE && !r.warm()); // it waited for a VM to be created
         m.put("queue_ms", r.queueMicros() / 1000.0);
         m.put("run_ms", r.runMicros() / 1000.0);
         m.put("created_at", r.createdAt().toString());

@@ -90,6 +90,9 @@ public class InvokeResource {
         headers.put("Thaw-Invocation-Id", c.id());
         headers.put("Thaw-Version", String.valueOf(c.version().version()));
         headers.put("Thaw-Warm", String.valueOf(r.timings().warm()));
+        if (!r.timings().warm()) {
+            headers.put("Thaw-Cold", "true"); // a VM was created from the snapshot for this call
+        }
         headers.put("Thaw-Queue-Ms", millis(r.timings().queueNanos()));
         headers.put("Thaw-Run-Ms", millis(r.timings().runNanos()));
         if (r.ok()) {

@@ -137,9 +137,6 @@ public final class InvocationService {
                     throw hostFailure(id, d.version(), cause);
                 }
                 metrics.invocation(name, result.status().name(), nanos);
-                if (metrics.needsPool(name)) {
-                    invokers.pool(name).ifPresent(p -> metrics.pool(name, () -> invokers.pool(name).map(x -> x.idle()).orElse(0)));
-                }
                 if (!result.ok() || result.stderr().length > 0 || !result.logs().isEmpty()) {
                     recordLater(done(id, d.version(), result, false, created)); // a clean run has no log lines to keep
                 }

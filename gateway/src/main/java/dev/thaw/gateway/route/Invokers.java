@@ -35,8 +35,14 @@ public interface Invokers extends AutoCloseable {
     @Override
     void close();
 
-    /** A function's warm shells on the hosts this gateway can see. */
-    record PoolStats(int idle, long created, long discarded) {}
+    /**
+     * A function's warm shells on the hosts this gateway can see.
+     *
+     * @param shells     open now, idle or serving
+     * @param coldStarts invocations that waited for a VM to be created
+     * @param evictions  idle shells closed for the memory budget
+     */
+    record PoolStats(int idle, long created, long discarded, int shells, long coldStarts, long evictions) {}
 
     /** The invoker no longer finds the version: it was deleted after this gateway looked it up. */
     final class VersionGoneException extends RuntimeException {

@@ -10,6 +10,7 @@ import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.Bundle;
 import dev.thaw.protocol.InvocationResult;
 import dev.thaw.protocol.InvokerBusyException;
+import dev.thaw.protocol.ScalePolicy;
 import dev.thaw.protocol.Sha256;
 import dev.thaw.registry.FunctionRegistry;
 import dev.thaw.registry.FunctionVersion;
@@ -37,6 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs functions on this host: builds a deployed bundle into a snapshot here (snapshots are
  * per host, bundles travel), keeps a pool of warm shells per snapshot, and invokes.
  * Thread-safe. Builds run on their own threads, never on the caller's.
+ *
+ * <p>Warm shells follow demand ({@link PoolScaler}): a deployed function starts with one (or
+ * its {@code min_warm}), each invocation that finds none idle creates one, and after
+ * {@code idle_timeout_s} without invocations it keeps none; its next invocation is a cold
+ * start from the snapshot, which stays open and on disk. The engine's memory budget closes
+ * the least recently used idle shells when they exceed it.
  *
  * <p>Only the newest version of a function keeps warm shells. When a newer version is built
  * or prepared here, the older ones are retired: their pools close as soon as no
@@ -68,29 +75,54 @@ public final class FunctionHost implements AutoCloseable {
     static final long BEYOND_ANY_TIMEOUT = Duration.ofHours(1).toNanos();
     /** Every pool opened and not yet retired, including one whose preparation is finishing. */
     private final Set<Hosted> live = ConcurrentHashMap.newKeySet();
+    private final PoolScaler scaler;
+    /** What closed pools of a function did (created, discarded, cold starts, evictions), so its counters never go back. */
+    private final Map<String, long[]> closedCounts = new ConcurrentHashMap<>();
 
-    /** Warm shells of a function on this host. */
-    public record PoolStats(int idle, long created, long discarded) {}
+    /**
+     * A function's pools on this host, summed over its open versions.
+     *
+     * @param idle       warm shells waiting for an invocation
+     * @param created    VMs created from its snapshots so far
+     * @param discarded  shells thrown away after a timeout, crash or ABI violation
+     * @param shells     warm shells open now, idle or serving
+     * @param inFlight   invocations on a shell now
+     * @param queued     invocations waiting for a runner
+     * @param coldStarts invocations that waited for a VM to be created
+     * @param evictions  idle shells closed for the memory budget
+     */
+    public record PoolStats(int idle, long created, long discarded, int shells, int inFlight, int queued,
+                            long coldStarts, long evictions) {
+        static final PoolStats NONE = new PoolStats(0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     /**
      * One bundle's snapshot open on this host, with the invocations using it counted so that
      * retiring it never closes a pool under a running invocation.
      */
-    private final class Hosted {
+    private final class Hosted implements PoolScaler.Scaled {
         final String function;
         final String sha;
         final ShellPool pool;
         final Limits limits;
+        final Manifest.Scaling scaling;
         private int using; // guarded by this
+        private long usingSince; // guarded by this: when using last changed (System.nanoTime)
+        private double demandArea; // guarded by this: the integral of using over time since the last take
+        private long lastTake = System.nanoTime(); // guarded by this
         private boolean retiring; // guarded by this: close when nothing uses it
         private boolean closed; // guarded by this
+        private volatile boolean scaled;
 
-        Hosted(String function, String sha, ShellPool pool, Limits limits, boolean retiring) {
+        Hosted(String function, String sha, ShellPool pool, Limits limits, Manifest.Scaling scaling, boolean retiring) {
             this.function = function;
             this.sha = sha;
             this.pool = pool;
             this.limits = limits;
+            this.scaling = scaling;
             this.retiring = retiring;
+            this.usingSince = System.nanoTime();
+            pool.bounds(scaling.minWarm(), scaling.maxWarm());
             live.add(this);
         }
 
@@ -99,14 +131,60 @@ public final class FunctionHost implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            using++;
+            using(+1);
             return true;
         }
 
         synchronized void exit() {
-            if (--using == 0 && retiring) {
+            using(-1);
+            if (using == 0 && retiring) {
                 close();
             }
+        }
+
+        private void using(int delta) { // with this held
+            long now = System.nanoTime();
+            demandArea += (double) using * (now - usingSince);
+            usingSince = now;
+            using += delta;
+        }
+
+        @Override
+        public synchronized double takeDemand(long now) {
+            demandArea += (double) using * (now - usingSince);
+            long span = now - lastTake;
+            double demand = span > 0 ? demandArea / span : using;
+            demandArea = 0;
+            usingSince = now;
+            lastTake = now;
+            return demand;
+        }
+
+        @Override
+        public synchronized boolean busy() {
+            return using > 0;
+        }
+
+        @Override
+        public ShellPool pool() {
+            return pool;
+        }
+
+        @Override
+        public ScalePolicy.Settings settings(PoolScaler.Timing timing) {
+            // One invocation per shell (a shell runs one at a time), panic at 2x as Knative does.
+            return new ScalePolicy.Settings(timing.stable(), timing.panic(), 1, 2.0, Duration.ZERO,
+                    Duration.ofSeconds(scaling.idleTimeoutS()), scaling.minWarm(), scaling.maxWarm());
+        }
+
+        @Override
+        public boolean scaled() {
+            return scaled;
+        }
+
+        @Override
+        public void scaled(boolean scaled) {
+            this.scaled = scaled;
         }
 
         synchronized void retire() {
@@ -123,20 +201,38 @@ public final class FunctionHost implements AutoCloseable {
             closed = true;
             live.remove(this); // its snapshot may be collected once the close queued below has run
             hosted.computeIfPresent(sha, (s, f) -> f.isDone() && !f.isCompletedExceptionally() && f.join() == this ? null : f);
-            retirements.execute(pool::close);
+            retirements.execute(() -> {
+                pool.close();
+                ShellPool.Stats st = pool.stats();
+                closedCounts.merge(function, new long[] {st.created(), st.discarded(), st.coldStarts(), st.evictions()},
+                        (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
+            });
         }
 
-        synchronized boolean isOpen() {
+        @Override
+        public synchronized boolean isOpen() {
             return !closed;
         }
     }
 
     public FunctionHost(Engine engine, SnapshotStore store, FunctionRegistry registry, Path workDir) throws IOException {
+        this(engine, store, registry, workDir, PoolScaler.Timing.DEFAULT);
+    }
+
+    /** With other windows for sizing pools than Knative's 60 s and 6 s, ticking every {@code tick}: for tests. */
+    public FunctionHost(Engine engine, SnapshotStore store, FunctionRegistry registry, Path workDir, Duration tick,
+                        Duration stableWindow, Duration panicWindow) throws IOException {
+        this(engine, store, registry, workDir, new PoolScaler.Timing(tick, stableWindow, panicWindow));
+    }
+
+    private FunctionHost(Engine engine, SnapshotStore store, FunctionRegistry registry, Path workDir,
+                         PoolScaler.Timing timing) throws IOException {
         this.engine = engine;
         this.store = store;
         this.builder = new SnapshotBuilder(engine, store);
         this.registry = registry;
         this.workDir = Files.createDirectories(workDir);
+        this.scaler = new PoolScaler(timing); // last: its thread starts only for a host that exists
     }
 
     public Engine engine() {
@@ -155,8 +251,9 @@ public final class FunctionHost implements AutoCloseable {
 
     /**
      * Builds a bundle into a snapshot on this host (a deploy): unpack, check the manifest and
-     * its name, compile, boot, snapshot. Its pool is opened and shells are created, so the
-     * first invocation does not pay for VM creation; the function's older bundles are retired.
+     * its name, compile, boot, snapshot. Its pool is opened and one shell is created (or
+     * {@code min_warm}), so the first invocation does not pay for VM creation; the function's
+     * older bundles are retired.
      */
     public BuildOutcome build(String expectedName, byte[] bundle) throws BuildFailure {
         Path dir = null;
@@ -181,7 +278,11 @@ public final class FunctionHost implements AutoCloseable {
                 built = builder.build(manifest, root);
                 h = openForDeploy(sha, manifest, built);
             }
-            h.pool.prewarm(engine.runnerCount());
+            int initial = Math.min(Math.max(1, manifest.scaling().minWarm()), manifest.scaling().maxWarm());
+            if (initial > h.pool.stats().shells()) {
+                h.pool.prewarm(initial - h.pool.stats().shells());
+            }
+            scaler.activate(h, true);
             retireAllBut(expectedName, sha);
             return ToProtocol.outcome(built, manifestJson);
         } catch (Bundle.InvalidBundleException e) {
@@ -226,6 +327,9 @@ public final class FunctionHost implements AutoCloseable {
                 return attempt < 3 ? run(version, input, deadline, attempt + 1) : CompletableFuture.failedFuture(
                         new IllegalStateException(version.name() + "@" + version.version() + " kept being retired"));
             }
+            if (!h.scaled) {
+                scaler.activate(h, false); // it was idle: size it again from now on
+            }
             CompletableFuture<Result> result;
             try {
                 result = h.pool.submit(input, h.limits, deadline); // the engine caps it at its own timeout from now
@@ -244,20 +348,44 @@ public final class FunctionHost implements AutoCloseable {
     public void forget(String name) {
         retireAllBut(name, null);
         newest.remove(name);
+        retirements.execute(() -> closedCounts.remove(name)); // after the closes queued above: a deleted function's counters go
     }
 
-    /** The warm-shell pool of a function, summed over its versions on this host. */
+    /** The warm-shell pool of a function, summed over its versions on this host (counters include closed ones). */
     public PoolStats pool(String name) {
-        long created = 0;
-        long discarded = 0;
-        int idle = 0;
+        PoolStats sum = closed(name);
         for (Hosted h : open(name)) {
-            ShellPool.Stats s = h.pool.stats();
-            created += s.created();
-            discarded += s.discarded();
-            idle += s.idle();
+            sum = add(sum, h.pool.stats());
         }
-        return new PoolStats(idle, created, discarded);
+        return sum;
+    }
+
+    /** Every function with a pool open on this host, or that had one, and its pool (one pass over them). */
+    public Map<String, PoolStats> pools() {
+        Map<String, PoolStats> all = new java.util.TreeMap<>();
+        for (String name : closedCounts.keySet()) {
+            all.put(name, closed(name));
+        }
+        for (Hosted h : open(null)) {
+            all.put(h.function, add(all.getOrDefault(h.function, PoolStats.NONE), h.pool.stats()));
+        }
+        return all;
+    }
+
+    private PoolStats closed(String name) {
+        long[] c = closedCounts.get(name);
+        return c == null ? PoolStats.NONE : new PoolStats(0, c[0], c[1], 0, 0, 0, c[2], c[3]);
+    }
+
+    private static PoolStats add(PoolStats p, ShellPool.Stats s) {
+        return new PoolStats(p.idle() + s.idle(), p.created() + s.created(), p.discarded() + s.discarded(),
+                p.shells() + s.shells(), p.inFlight() + s.running(), p.queued() + s.queued(),
+                p.coldStarts() + s.coldStarts(), p.evictions() + s.evictions());
+    }
+
+    /** Pools the scaler sizes now (functions invoked within their idle timeout, or keeping min_warm). */
+    public int activePools() {
+        return scaler.activePools();
     }
 
     /** Sandboxes open on this host (every function, every version). */
@@ -296,7 +424,8 @@ public final class FunctionHost implements AutoCloseable {
             Hosted h;
             synchronized (lock(version.name())) {
                 h = new Hosted(manifest.name(), version.bundleSha256(),
-                        engine.open(builder.build(manifest, root).directory()), limits(manifest), superseded);
+                        engine.open(builder.build(manifest, root).directory(), 0), limits(manifest), manifest.scaling(),
+                        superseded);
             }
             if (!superseded) {
                 retireAllBut(version.name(), version.bundleSha256());
@@ -315,8 +444,8 @@ public final class FunctionHost implements AutoCloseable {
         while (true) {
             CompletableFuture<Hosted> f = hosted.computeIfAbsent(sha, s -> {
                 try {
-                    return CompletableFuture.completedFuture(new Hosted(manifest.name(), s, engine.open(built.directory()),
-                            limits(manifest), false));
+                    return CompletableFuture.completedFuture(new Hosted(manifest.name(), s, engine.open(built.directory(), 0),
+                            limits(manifest), manifest.scaling(), false));
                 } catch (Exception e) {
                     return CompletableFuture.failedFuture(e);
                 }
@@ -353,7 +482,9 @@ public final class FunctionHost implements AutoCloseable {
         synchronized (lock(function)) {
             Set<Path> inUse = new HashSet<>();
             for (Hosted h : live) {
-                inUse.add(h.pool.snapshot().directory());
+                if (h.function.equals(function)) { // only its own snapshots can be collected
+                    inUse.add(h.pool.snapshot().directory());
+                }
             }
             try {
                 store.collect(function, inUse);
@@ -384,6 +515,7 @@ public final class FunctionHost implements AutoCloseable {
 
     @Override
     public void close() {
+        scaler.close();
         builds.shutdownNow();
         for (CompletableFuture<Hosted> p : hosted.values()) {
             p.thenAccept(h -> h.pool.close());

@@ -66,6 +66,11 @@ public final class InvokerMain implements Callable<Integer> {
     @Option(names = "--runners", paramLabel = "N", description = "Runner threads (default: one per CPU).")
     Integer runners;
 
+    @Option(names = "--shell-memory-budget", defaultValue = ShellMemoryBudget.DEFAULT, paramLabel = "SIZE",
+            description = "Host memory the warm shells may take, estimated: a share of physical memory or a size "
+                    + "(25%, 512m, 4g; default ${DEFAULT-VALUE}). Beyond it the least recently used idle shells are closed.")
+    String shellMemoryBudget;
+
     @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT",
             description = "Kafka, to run the async invocations gateways store there, and the triggers that name no "
                     + "Kafka of their own (default: none).")
@@ -125,7 +130,9 @@ public final class InvokerMain implements Callable<Integer> {
         String redisUri = redisUri(redis, System.getenv());
         BearerSecret secret = secret();
         Path snapshotDir = snapshots != null ? snapshots : Path.of(System.getProperty("user.home"), ".thaw", "snapshots");
+        long budget = ShellMemoryBudget.parse(shellMemoryBudget);
         Engine engine = runners != null ? Engine.start(runners) : Engine.start();
+        engine.shellMemoryBudget(budget);
         RedisFunctionRegistry registry = new RedisFunctionRegistry(redisUri);
         FunctionHost host = new FunctionHost(engine, new SnapshotStore(snapshotDir), registry,
                 snapshotDir.resolveSibling("work-" + ProcessHandle.current().pid()));

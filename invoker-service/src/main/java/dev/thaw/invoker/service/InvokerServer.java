@@ -34,6 +34,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
@@ -43,8 +48,9 @@ import java.util.concurrent.Executors;
 
 /**
  * The invoker's HTTP/1.1 server (keep-alive), for gateways: the API of {@link InvokerApi}.
- * Every call but health must present the cluster secret; without it the answer is 401 and
- * nothing runs. Invocations never block the event loop: they go to the engine's runner
+ * Every call but health and metrics must present the cluster secret; without it the answer
+ * is 401 and nothing runs. {@code GET /v1/metrics} is Prometheus's text format
+ * ({@link PoolMetrics}): counts per function name, which the gateway's own metrics show too. Invocations never block the event loop: they go to the engine's runner
  * threads. Builds and registry look-ups run on a small pool of their own.
  */
 public final class InvokerServer implements AutoCloseable {
@@ -61,6 +67,7 @@ public final class InvokerServer implements AutoCloseable {
             r -> Thread.ofPlatform().name("thaw-invoker-io").daemon().unstarted(r));
     /** Versions are immutable: once found, they are cached for good. */
     private final Map<String, FunctionVersion> versions = new ConcurrentHashMap<>();
+    private final CollectorRegistry metrics = new CollectorRegistry();
     private final Channel channel;
 
     public InvokerServer(FunctionHost host, FunctionRegistry registry, BearerSecret secret, String bind, int port,
@@ -68,6 +75,7 @@ public final class InvokerServer implements AutoCloseable {
         this.host = host;
         this.registry = registry;
         this.secret = secret;
+        this.metrics.register(new PoolMetrics(host));
         this.channel = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -102,7 +110,8 @@ public final class InvokerServer implements AutoCloseable {
             String[] path = request.uri().split("\\?", 2)[0].split("/");
             HttpMethod method = request.method();
             boolean health = method.equals(HttpMethod.GET) && path.length == 3 && path[2].equals("health");
-            if (!health && !secret.matches(request.headers().get(InvokerApi.AUTHORIZATION))) {
+            boolean scrape = method.equals(HttpMethod.GET) && path.length == 3 && path[2].equals("metrics");
+            if (!health && !scrape && !secret.matches(request.headers().get(InvokerApi.AUTHORIZATION))) {
                 error(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, "missing or invalid cluster secret");
                 return;
             }
@@ -115,6 +124,8 @@ public final class InvokerServer implements AutoCloseable {
                 host.forget(path[3]);
                 versions.keySet().removeIf(k -> k.startsWith(path[3] + "@"));
                 json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("forgotten", path[3]));
+            } else if (scrape) {
+                blocking.execute(() -> scrape(ctx, keepAlive));
             } else if (health) {
                 json(ctx, keepAlive, HttpResponseStatus.OK, JSON.createObjectNode().put("id", id)
                         .put("capacity", host.capacity()).put("in_flight", host.inFlight()));
@@ -190,6 +201,19 @@ public final class InvokerServer implements AutoCloseable {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, ResultCodec.CONTENT_TYPE);
             send(ctx, keepAlive, response);
         });
+    }
+
+    private void scrape(ChannelHandlerContext ctx, boolean keepAlive) {
+        StringWriter text = new StringWriter();
+        try {
+            TextFormat.write004(text, metrics.metricFamilySamples());
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a StringWriter does not fail
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(text.toString().getBytes(StandardCharsets.UTF_8)));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, TextFormat.CONTENT_TYPE_004);
+        send(ctx, keepAlive, response);
     }
 
     private void build(ChannelHandlerContext ctx, boolean keepAlive, String name, byte[] bundle) {

@@ -129,6 +129,16 @@ class InvokerServerTest {
         assertTrue(r.ok(), r.toString());
         assertEquals("ok\n", r.stdoutText());
         assertEquals(404, send("GET", "/v1/nothing", "Bearer " + SECRET, null, null).statusCode());
+
+        HttpResponse<byte[]> metrics = send("GET", "/v1/metrics", null, null, null);
+        assertEquals(200, metrics.statusCode(), "metrics need no secret: scrapers");
+        String text = new String(metrics.body(), UTF_8);
+        for (String metric : new String[] {"thaw_function_in_flight", "thaw_function_queued", "thaw_function_warm_shells",
+                "thaw_cold_starts_total", "thaw_shell_evictions_total"}) {
+            assertTrue(text.contains(metric + "{function=\"hostile\",}") || text.contains(metric + "{function=\"hostile\"}"),
+                    metric + " of hostile in:\n" + text);
+        }
+        assertEquals(401, send("POST", "/v1/metrics", null, null, null).statusCode(), "only GET is open");
     }
 
     @Test
