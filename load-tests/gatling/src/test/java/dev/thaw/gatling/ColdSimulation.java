@@ -1,0 +1,93 @@
+package dev.thaw.gatling;
+
+import static io.gatling.javaapi.core.CoreDsl.bodyString;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.global;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.header;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cold: many functions deployed (copies of {@code hello} under their own names, each its own
+ * snapshot), left idle, then each called once: every call is a function's first, which
+ * opens its snapshot and resumes a VM shell that has never run ({@code Thaw-Warm: false},
+ * checked). That is first-call latency, what a rarely called function costs its caller.
+ * Defaults: one function per second of the main phase (at least 5, at most 60), idle 5 s,
+ * called at 2 per second. Verdict: no failed request, p99 under 2 s.
+ */
+public class ColdSimulation extends Simulation {
+    private static final double CALLS_PER_SECOND = 2;
+    private static final long IDLE_SECONDS = 5;
+    private static final int P99_BOUND_MS = 2000;
+
+    private final Platform platform = Platform.startOrConnect();
+
+    {
+        Load load = Load.fromEnvironment();
+        int count = (int) Math.clamp(load.seconds(), 5, 60);
+        List<String> names = deployCopiesOfHello(count);
+        System.out.println("thaw: deployed " + count + " functions; idle for " + IDLE_SECONDS + " s before calling each once");
+        try {
+            TimeUnit.SECONDS.sleep(IDLE_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        double rate = load.rate(CALLS_PER_SECOND);
+        Iterator<Map<String, Object>> feeder = names.stream().map(n -> Map.<String, Object>of("function", n)).iterator();
+        ScenarioBuilder firstCalls = scenario("first calls").feed(feeder)
+                .exec(http("first call").post("/fn/#{function}").body(io.gatling.javaapi.core.CoreDsl.StringBody("cold"))
+                        .check(status().is(200), header("Thaw-Warm").is("false"), bodyString().is("Hello, cold!\n")));
+        setUp(firstCalls.injectOpen(constantUsersPerSec(rate).during(java.time.Duration.ofMillis((long) (count * 1000 / rate)))))
+                .protocols(Requests.protocol(platform))
+                .assertions(global().failedRequests().percent().is(0.0),
+                        global().allRequests().count().is((long) count),
+                        global().responseTime().percentile(99).lt(P99_BOUND_MS));
+    }
+
+    /** Deploys cold-0, cold-1, ...: hello's source under new names, a few deploys at a time. */
+    private List<String> deployCopiesOfHello(int count) {
+        byte[] source;
+        try {
+            source = Files.readAllBytes(Platform.root().resolve("functions/hello/main.c"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read functions/hello/main.c", e);
+        }
+        List<String> names = new ArrayList<>();
+        List<Future<?>> deploys = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(2)) {
+            for (int i = 0; i < count; i++) {
+                String name = "cold-" + i;
+                names.add(name);
+                String manifest = "{\"name\": \"" + name + "\", \"runtime\": \"c\", \"memory_mb\": 16, \"timeout_ms\": 5000}";
+                byte[] bundle = Bundle.of(Map.of("function.json", manifest.getBytes(StandardCharsets.UTF_8), "main.c", source));
+                deploys.add(pool.submit(() -> platform.deploy(name, bundle)));
+            }
+            for (Future<?> d : deploys) {
+                d.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("deploying the functions for Cold failed: " + e.getMessage(), e);
+        }
+        return names;
+    }
+
+    @Override
+    public void after() {
+        platform.close();
+    }
+}

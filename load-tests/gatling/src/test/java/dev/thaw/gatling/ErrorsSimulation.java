@@ -1,0 +1,66 @@
+package dev.thaw.gatling;
+
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
+import static io.gatling.javaapi.core.CoreDsl.bodyString;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.global;
+import static io.gatling.javaapi.core.CoreDsl.jsonPath;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+import io.gatling.javaapi.core.PopulationBuilder;
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import java.time.Duration;
+
+/**
+ * Errors: good traffic ({@code hello}, and {@code misbehave} echoing) beside calls of
+ * {@code misbehave} that fail on purpose: one that spins until its 200 ms timeout (504),
+ * one that crashes (502, outcome CRASHED) and one that writes past its 4 KiB output limit
+ * (502). Each failing call checks its own status and error, so a Gatling KO here means a
+ * wrong answer, expected failures included. Defaults: hello 50/s, misbehave echo 10/s,
+ * spin 1/s, crash and flood 2/s each. Verdict: no KO (every status as expected), and
+ * hello's p99 beside the failures under 1 s, as Steady's.
+ */
+public class ErrorsSimulation extends Simulation {
+    private static final double HELLO_PER_SECOND = 50;
+    private static final int GOOD_P99_BOUND_MS = 1000;
+
+    private final Platform platform = Platform.startOrConnect();
+
+    {
+        platform.deployExample("hello");
+        platform.deployExample("misbehave");
+        platform.warmUp("hello", "Thaw", Duration.ofSeconds(3));
+        platform.warmUp("misbehave", "echo", Duration.ofSeconds(1));
+        Load load = Load.fromEnvironment();
+
+        ScenarioBuilder hello = scenario("hello").exec(Requests.sync("hello", "Thaw").check(bodyString().is("Hello, Thaw!\n")));
+        ScenarioBuilder echo = scenario("misbehave echo").exec(http("misbehave echo").post("/fn/misbehave")
+                .body(StringBody("echo")).check(status().is(200), bodyString().is("echo")));
+        ScenarioBuilder spin = scenario("misbehave spin").exec(http("misbehave spin (504)").post("/fn/misbehave")
+                .body(StringBody("spin")).check(status().is(504), jsonPath("$.outcome").is("TIMEOUT")));
+        ScenarioBuilder crash = scenario("misbehave crash").exec(http("misbehave crash (502)").post("/fn/misbehave")
+                .body(StringBody("crash")).check(status().is(502), jsonPath("$.outcome").is("CRASHED")));
+        ScenarioBuilder flood = scenario("misbehave flood").exec(http("misbehave flood (502)").post("/fn/misbehave")
+                .body(StringBody("flood")).check(status().is(502), jsonPath("$.outcome").is("OUTPUT_LIMIT")));
+
+        setUp(open(hello, load, HELLO_PER_SECOND), open(echo, load, 10), open(spin, load, 1),
+                open(crash, load, 2), open(flood, load, 2))
+                .protocols(Requests.protocol(platform))
+                .assertions(global().failedRequests().percent().is(0.0),
+                        details("POST /fn/hello").responseTime().percentile(99).lt(GOOD_P99_BOUND_MS));
+    }
+
+    /** A scenario at its share of the load: --rate sets hello's rate and scales the others with it. */
+    private static PopulationBuilder open(ScenarioBuilder scenario, Load load, double defaultRate) {
+        return scenario.injectOpen(constantUsersPerSec(load.scaled(HELLO_PER_SECOND, defaultRate)).during(load.main()));
+    }
+
+    @Override
+    public void after() {
+        platform.close();
+    }
+}

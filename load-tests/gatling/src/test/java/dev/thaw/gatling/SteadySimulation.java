@@ -1,0 +1,62 @@
+package dev.thaw.gatling;
+
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
+import static io.gatling.javaapi.core.CoreDsl.bodyString;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.global;
+import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import java.time.Duration;
+
+/**
+ * Steady: a constant arrival rate (an open model: new calls arrive whether or not earlier ones
+ * have answered) of sync invocations of {@code hello} and {@code json-transform}, checking
+ * every answer's body, after an unmeasured warm-up. Defaults: 100 hello/s and 25
+ * json-transform/s. Verdict: no failed request, p99 under 1 s.
+ */
+public class SteadySimulation extends Simulation {
+    private static final double HELLO_PER_SECOND = 100;
+    private static final double JSON_PER_SECOND = 25;
+    /**
+     * The verdict's bound. Generous: the reference machine has 2 cores shared with other
+     * work, where a JVM waits for a core for tens of milliseconds at a time; the warm
+     * invocation itself takes ~35 us and an idle machine answers in a few ms.
+     */
+    private static final int P99_BOUND_MS = 1000;
+    private static final String DOCUMENT = "{\"order\": 1017, \"items\": [{\"sku\": \"A-1\", \"qty\": 2}, "
+            + "{\"sku\": \"B-7\", \"qty\": 1}], \"customer\": {\"name\": \"Ada\", \"tier\": \"gold\"}}";
+
+    private final Platform platform = Platform.startOrConnect();
+
+    {
+        platform.deployExample("hello");
+        platform.deployExample("json-transform");
+        platform.warmUp("hello", "Thaw", Duration.ofSeconds(5));
+        platform.warmUp("json-transform", DOCUMENT, Duration.ofSeconds(3));
+        Load load = Load.fromEnvironment();
+        double hello = load.rate(HELLO_PER_SECOND);
+        double json = load.scaled(HELLO_PER_SECOND, JSON_PER_SECOND);
+
+        ScenarioBuilder helloCalls = scenario("hello").exec(Requests.sync("hello", "Thaw")
+                .check(bodyString().is("Hello, Thaw!\n")));
+        ScenarioBuilder jsonCalls = scenario("json-transform").exec(Requests.sync("json-transform", DOCUMENT)
+                .check(bodyString().is("{\"_stats\":{\"depth\":3,\"members\":9,\"strings\":4},\"customer\":{\"name\":\"Ada\","
+                        + "\"tier\":\"gold\"},\"items\":[{\"qty\":2,\"sku\":\"A-1\"},{\"qty\":1,\"sku\":\"B-7\"}],\"order\":1017}\n")));
+
+        setUp(helloCalls.injectOpen(rampUsersPerSec(1).to(hello).during(2), constantUsersPerSec(hello).during(load.main())),
+                jsonCalls.injectOpen(rampUsersPerSec(1).to(json).during(2), constantUsersPerSec(json).during(load.main())))
+                .protocols(Requests.protocol(platform))
+                .assertions(global().failedRequests().percent().is(0.0),
+                        global().responseTime().percentile(99).lt(P99_BOUND_MS));
+    }
+
+    @Override
+    public void after() {
+        platform.close();
+    }
+}
