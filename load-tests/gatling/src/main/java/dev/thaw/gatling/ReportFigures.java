@@ -16,10 +16,11 @@ import java.util.regex.Pattern;
  * group, cells {@code col-2} (count) to {@code col-14}. A report without that table is an
  * error, not a silent empty line.
  *
- * <pre>java ReportFigures.java REPORT_DIR PREFIX [ROW_NAME KEY]...</pre>
+ * <pre>java ReportFigures.java REPORT_DIR PREFIX HEADLINE_ROW [ROW_NAME KEY]...</pre>
  *
- * prints {@code PREFIX_rps}, {@code _p50_ms}, {@code _p99_ms}, {@code _ok}, {@code _ko} for all
- * requests, and the same under {@code PREFIX_KEY} for each named row (a group or a request).
+ * prints {@code PREFIX_rps}, {@code _p50_ms}, {@code _p99_ms}, {@code _ok}, {@code _ko} of the
+ * headline row (the group a simulation measures, its warm-up left out), and the same under
+ * {@code PREFIX_KEY} for each other named row (a group or a request).
  * Run with Java's source launcher: it needs nothing but the JDK.
  */
 public final class ReportFigures {
@@ -30,14 +31,14 @@ public final class ReportFigures {
     private ReportFigures() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 2 || args.length % 2 != 0) {
-            System.err.println("usage: ReportFigures REPORT_DIR PREFIX [ROW_NAME KEY]...");
+        if (args.length < 3 || args.length % 2 != 1) {
+            System.err.println("usage: ReportFigures REPORT_DIR PREFIX HEADLINE_ROW [ROW_NAME KEY]...");
             System.exit(2);
         }
         Path index = Path.of(args[0], "index.html");
         Map<String, Map<Integer, String>> rows = rows(Files.readString(index));
-        print(args[1], "All Requests", rows, index);
-        for (int i = 2; i < args.length; i += 2) {
+        print(args[1], args[2], rows, index);
+        for (int i = 3; i < args.length; i += 2) {
             print(args[1] + "_" + args[i + 1], args[i], rows, index);
         }
     }

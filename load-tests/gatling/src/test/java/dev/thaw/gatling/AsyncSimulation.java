@@ -51,7 +51,7 @@ public class AsyncSimulation extends Simulation {
                 .exec(http("result").get("#{location}").check(status().is(200),
                         jsonPath("$.state").is("done"), jsonPath("$.outcome").is("EXITED"),
                         jsonPath("$.stdout").is("Hello, Thaw!\n"))));
-        setUp(submitAndPoll.injectOpen(constantUsersPerSec(rate).during(load.main())))
+        setUp(Requests.warmUp("hello", "Thaw", rate).andThen(submitAndPoll.injectOpen(constantUsersPerSec(rate).during(load.main()))))
                 .protocols(Requests.protocol(platform))
                 .assertions(global().failedRequests().percent().is(0.0),
                         details("submit to result").responseTime().percentile(99).lt(P99_BOUND_MS));

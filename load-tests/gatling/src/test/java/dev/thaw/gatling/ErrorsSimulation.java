@@ -4,6 +4,7 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.bodyString;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
@@ -37,21 +38,23 @@ public class ErrorsSimulation extends Simulation {
         platform.warmUp("misbehave", "echo", Duration.ofSeconds(1));
         Load load = Load.fromEnvironment();
 
-        ScenarioBuilder hello = scenario("hello").exec(Requests.sync("hello", "Thaw").check(bodyString().is("Hello, Thaw!\n")));
-        ScenarioBuilder echo = scenario("misbehave echo").exec(http("misbehave echo").post("/fn/misbehave")
-                .body(StringBody("echo")).check(status().is(200), bodyString().is("echo")));
-        ScenarioBuilder spin = scenario("misbehave spin").exec(http("misbehave spin (504)").post("/fn/misbehave")
-                .body(StringBody("spin")).check(status().is(504), jsonPath("$.outcome").is("TIMEOUT")));
-        ScenarioBuilder crash = scenario("misbehave crash").exec(http("misbehave crash (502)").post("/fn/misbehave")
-                .body(StringBody("crash")).check(status().is(502), jsonPath("$.outcome").is("CRASHED")));
-        ScenarioBuilder flood = scenario("misbehave flood").exec(http("misbehave flood (502)").post("/fn/misbehave")
-                .body(StringBody("flood")).check(status().is(502), jsonPath("$.outcome").is("OUTPUT_LIMIT")));
+        ScenarioBuilder hello = scenario("hello").group("errors").on(exec(Requests.sync("hello", "Thaw").check(bodyString().is("Hello, Thaw!\n"))));
+        ScenarioBuilder echo = scenario("misbehave echo").group("errors").on(exec(http("misbehave echo").post("/fn/misbehave")
+                .body(StringBody("echo")).check(status().is(200), bodyString().is("echo"))));
+        ScenarioBuilder spin = scenario("misbehave spin").group("errors").on(exec(http("misbehave spin (504)").post("/fn/misbehave")
+                .body(StringBody("spin")).check(status().is(504), jsonPath("$.outcome").is("TIMEOUT"))));
+        ScenarioBuilder crash = scenario("misbehave crash").group("errors").on(exec(http("misbehave crash (502)").post("/fn/misbehave")
+                .body(StringBody("crash")).check(status().is(502), jsonPath("$.outcome").is("CRASHED"))));
+        ScenarioBuilder flood = scenario("misbehave flood").group("errors").on(exec(http("misbehave flood (502)").post("/fn/misbehave")
+                .body(StringBody("flood")).check(status().is(502), jsonPath("$.outcome").is("OUTPUT_LIMIT"))));
 
-        setUp(open(hello, load, HELLO_PER_SECOND), open(echo, load, 10), open(spin, load, 1),
-                open(crash, load, 2), open(flood, load, 2))
+        double rate = load.rate(HELLO_PER_SECOND);
+        setUp(Requests.warmUp("hello", "Thaw", rate).andThen(open(hello, load, HELLO_PER_SECOND), open(echo, load, 10),
+                        open(spin, load, 1), open(crash, load, 2), open(flood, load, 2)),
+                Requests.warmUp("misbehave", "echo", load.scaled(HELLO_PER_SECOND, 10)))
                 .protocols(Requests.protocol(platform))
                 .assertions(global().failedRequests().percent().is(0.0),
-                        details("POST /fn/hello").responseTime().percentile(99).lt(GOOD_P99_BOUND_MS));
+                        details("errors", "POST /fn/hello").responseTime().percentile(99).lt(GOOD_P99_BOUND_MS));
     }
 
     /** A scenario at its share of the load: --rate sets hello's rate and scales the others with it. */

@@ -4,7 +4,8 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.bodyString;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.global;
-import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
@@ -16,7 +17,7 @@ import java.time.Duration;
 /**
  * Steady: a constant arrival rate (an open model: new calls arrive whether or not earlier ones
  * have answered) of sync invocations of {@code hello} and {@code json-transform}, checking
- * every answer's body, after an unmeasured warm-up. Defaults: 100 hello/s and 25
+ * every answer's body, after a warm-up (group "warm-up"); group "steady" is what is measured. Defaults: 100 hello/s and 25
  * json-transform/s. Verdict: no failed request, p99 under 1 s.
  */
 public class SteadySimulation extends Simulation {
@@ -42,17 +43,19 @@ public class SteadySimulation extends Simulation {
         double hello = load.rate(HELLO_PER_SECOND);
         double json = load.scaled(HELLO_PER_SECOND, JSON_PER_SECOND);
 
-        ScenarioBuilder helloCalls = scenario("hello").exec(Requests.sync("hello", "Thaw")
-                .check(bodyString().is("Hello, Thaw!\n")));
-        ScenarioBuilder jsonCalls = scenario("json-transform").exec(Requests.sync("json-transform", DOCUMENT)
+        ScenarioBuilder helloCalls = scenario("hello").group("steady").on(exec(Requests.sync("hello", "Thaw")
+                .check(bodyString().is("Hello, Thaw!\n"))));
+        ScenarioBuilder jsonCalls = scenario("json-transform").group("steady").on(exec(Requests.sync("json-transform", DOCUMENT)
                 .check(bodyString().is("{\"_stats\":{\"depth\":3,\"members\":9,\"strings\":4},\"customer\":{\"name\":\"Ada\","
-                        + "\"tier\":\"gold\"},\"items\":[{\"qty\":2,\"sku\":\"A-1\"},{\"qty\":1,\"sku\":\"B-7\"}],\"order\":1017}\n")));
+                        + "\"tier\":\"gold\"},\"items\":[{\"qty\":2,\"sku\":\"A-1\"},{\"qty\":1,\"sku\":\"B-7\"}],\"order\":1017}\n"))));
 
-        setUp(helloCalls.injectOpen(rampUsersPerSec(1).to(hello).during(2), constantUsersPerSec(hello).during(load.main())),
-                jsonCalls.injectOpen(rampUsersPerSec(1).to(json).during(2), constantUsersPerSec(json).during(load.main())))
+        setUp(Requests.warmUp("hello", "Thaw", hello).andThen(
+                        helloCalls.injectOpen(constantUsersPerSec(hello).during(load.main())),
+                        jsonCalls.injectOpen(constantUsersPerSec(json).during(load.main()))),
+                Requests.warmUp("json-transform", DOCUMENT, json))
                 .protocols(Requests.protocol(platform))
                 .assertions(global().failedRequests().percent().is(0.0),
-                        global().responseTime().percentile(99).lt(P99_BOUND_MS));
+                        details("steady").responseTime().percentile(99).lt(P99_BOUND_MS));
     }
 
     @Override
