@@ -69,11 +69,17 @@ thaw_build() {
     fi
     echo "thaw: building..." >&2
     (cd "$thaw_root" && ./mvnw -q -B -ntp install -DskipTests) || thaw_die "the build failed"
+    thaw_built
+}
+
+# After a whole build (thaw_build's, or ./test's install): writes the launchers' classpaths
+# and marks the sources as built, so that the next launcher does not build them again.
+thaw_built() {
     (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli,invoker-service dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt >/dev/null) || thaw_die "could not resolve the classpath"
     rm -f "$thaw_root/target/cli.jsa"
     mkdir -p "$thaw_root/target"   # a fresh clone has none until something makes it
-    touch "$stamp"
+    touch "$thaw_root/target/.built"
 }
 
 # Runs the fn command line (dev.thaw.cli.Fn). A class-data-sharing archive, made on first use,

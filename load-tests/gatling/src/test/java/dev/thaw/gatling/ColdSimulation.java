@@ -42,8 +42,8 @@ public class ColdSimulation extends Simulation {
     private final Platform platform = Platform.startOrConnect();
 
     {
-        platform.deployExample("hello");
         Load load = Load.fromEnvironment();
+        platform.deployExample("hello");
         int count = (int) Math.clamp(load.seconds(), 5, 60);
         List<String> names = deployCopiesOfHello(count);
         System.out.println("thaw: deployed " + count + " functions; idle for " + IDLE_SECONDS + " s before calling each once");
@@ -58,12 +58,12 @@ public class ColdSimulation extends Simulation {
                 .on(exec(http("first call").post("/fn/#{function}").body(StringBody("cold"))
                         .check(status().is(200), header("Thaw-Warm").is("false"), bodyString().is("Hello, cold!\n"))));
         // The warm-up calls hello, not the functions under test: it warms Gatling and the platform's HTTP path.
-        setUp(Requests.warmUp("hello", "Thaw", 20).andThen(
+        setUp(Requests.warmUp("hello", "Thaw", 20, load).andThen(
                 firstCalls.injectOpen(constantUsersPerSec(rate).during(Duration.ofMillis((long) (count * 1000 / rate))))))
                 .protocols(Requests.protocol(platform))
-                .assertions(global().failedRequests().percent().is(0.0),
-                        details("first calls").allRequests().count().is((long) count),
-                        details("first calls").responseTime().percentile(99).lt(P99_BOUND_MS));
+                .assertions(load.verdict(List.of(global().failedRequests().percent().is(0.0),
+                                details("first calls").allRequests().count().is((long) count)),
+                        List.of(details("first calls").responseTime().percentile(99).lt(P99_BOUND_MS))));
     }
 
     /** Deploys cold-0, cold-1, ...: hello's source under new names, a few deploys at a time. */

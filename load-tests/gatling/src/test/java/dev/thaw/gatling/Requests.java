@@ -28,20 +28,15 @@ final class Requests {
                 .shareConnections();
     }
 
-    /** How long every simulation warms up before the traffic it measures. */
-    static final java.time.Duration WARM_UP = java.time.Duration.ofSeconds(5);
-
     /**
-     * The warm-up: the function called at the simulation's rate for {@link #WARM_UP}, in the
-     * group "warm-up", before the measured traffic ({@code warmUp.andThen(measured)}). Gatling's
-     * own JVM starts cold too: its first seconds run its HTTP client in the interpreter and
-     * open its connections, and calls in them took up to 2 s here where the same platform
-     * answered in 3 ms right after. The figures and verdicts are the measured groups'.
+     * The warm-up ({@link Load#warmUp}): the function called at the simulation's rate, in the
+     * group "warm-up", before the measured traffic ({@code warmUp.andThen(measured)}). The
+     * figures and timing verdicts are the measured groups'.
      */
-    static PopulationBuilder warmUp(String function, String body, double perSecond) {
+    static PopulationBuilder warmUp(String function, String body, double perSecond, Load load) {
         return scenario("warm-up " + function).group("warm-up").on(exec(http("warm-up " + function)
                         .post("/fn/" + function).body(StringBody(body)).check(status().is(200))))
-                .injectOpen(constantUsersPerSec(perSecond).during(WARM_UP));
+                .injectOpen(constantUsersPerSec(perSecond).during(load.warmUp()));
     }
 
     /** {@code POST /fn/{function}} with this body, expected to answer 200. */
