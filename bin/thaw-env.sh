@@ -61,10 +61,11 @@ thaw_setup() {
 }
 
 # Builds everything (skipping tests) if any source is newer than the last build, and writes
-# the runtime classpath of each module that has a launcher.
+# the runtime classpath of each module that has a launcher. load-tests/gatling is not part of
+# that build (./bench gatling builds it with Maven each run), so its sources do not count.
 thaw_build() {
     local stamp="$thaw_root/target/.built"
-    if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -newer "$stamp" -type f -print -quit)" ]; then
+    if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -path ./load-tests/gatling -prune -o -newer "$stamp" -type f -print -quit)" ]; then
         return
     fi
     echo "thaw: building..." >&2

@@ -41,7 +41,7 @@ public class AsyncSimulation extends Simulation {
     {
         Load load = Load.fromEnvironment();
         platform.deployExample("hello");
-        platform.warmUp("hello", "Thaw", load.warmUp());
+        platform.warmUp("hello", "Thaw", load.platformWarmUp());
         double rate = load.rate(SUBMITS_PER_SECOND);
 
         ScenarioBuilder submitAndPoll = scenario("async hello").group("submit to result").on(

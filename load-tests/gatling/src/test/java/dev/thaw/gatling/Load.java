@@ -50,6 +50,14 @@ record Load(Duration main, double baseRate, boolean smoke) {
         return Duration.ofMillis(ms);
     }
 
+    /**
+     * How long to warm the platform up before Gatling's own warm-up ({@link Platform#warmUp}):
+     * none in the smoke run, which does not judge timing.
+     */
+    Duration platformWarmUp() {
+        return smoke ? Duration.ZERO : warmUp();
+    }
+
     /** The simulation's verdict: its correctness assertions, and its timing ones unless this is the smoke run. */
     List<Assertion> verdict(List<Assertion> correctness, List<Assertion> timing) {
         List<Assertion> all = new ArrayList<>(correctness);

@@ -18,7 +18,7 @@ import java.util.List;
  * Steady: a constant arrival rate (an open model: new calls arrive whether or not earlier ones
  * have answered) of sync invocations of {@code hello} and {@code json-transform}, checking
  * every answer's body, after a warm-up (group "warm-up"); group "steady" is what is measured. Defaults: 100 hello/s and 25
- * json-transform/s. Verdict: no failed request, p99 under 500 ms.
+ * json-transform/s. Verdict: no failed request, p99 under 1 s.
  */
 public class SteadySimulation extends Simulation {
     private static final double HELLO_PER_SECOND = 100;
@@ -28,7 +28,7 @@ public class SteadySimulation extends Simulation {
      * work, where a JVM waits for a core for tens of milliseconds at a time; the warm
      * invocation itself takes ~35 us and an idle machine answers in a few ms.
      */
-    private static final int P99_BOUND_MS = 500;
+    private static final int P99_BOUND_MS = 1000;
     private static final String DOCUMENT = "{\"order\": 1017, \"items\": [{\"sku\": \"A-1\", \"qty\": 2}, "
             + "{\"sku\": \"B-7\", \"qty\": 1}], \"customer\": {\"name\": \"Ada\", \"tier\": \"gold\"}}";
 
@@ -38,8 +38,8 @@ public class SteadySimulation extends Simulation {
         Load load = Load.fromEnvironment();
         platform.deployExample("hello");
         platform.deployExample("json-transform");
-        platform.warmUp("hello", "Thaw", load.warmUp());
-        platform.warmUp("json-transform", DOCUMENT, load.warmUp());
+        platform.warmUp("hello", "Thaw", load.platformWarmUp());
+        platform.warmUp("json-transform", DOCUMENT, load.platformWarmUp());
         double hello = load.rate(HELLO_PER_SECOND);
         double json = load.scaled(HELLO_PER_SECOND, JSON_PER_SECOND);
 
