@@ -78,6 +78,13 @@ thaw_build() {
 thaw_built() {
     (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli,invoker-service dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt >/dev/null) || thaw_die "could not resolve the classpath"
+    # Thaw's own modules from this clone's target/, not from ~/.m2: another clone's install
+    # overwrites the SNAPSHOT jars there (artifact ids are the module folders' names)
+    local m
+    for m in load-tests cli invoker-service; do
+        sed -i -E "s#[^:]*/dev/thaw/([^/:]+)/([^/:]+)/\1-\2(-tests)?\.jar#$thaw_root/\1/target/\1-\2\3.jar#g" \
+            "$thaw_root/$m/target/classpath.txt"
+    done
     rm -f "$thaw_root/target/cli.jsa"
     mkdir -p "$thaw_root/target"   # a fresh clone has none until something makes it
     touch "$thaw_root/target/.built"

@@ -28,6 +28,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * {@code hello} deployed, and wrk (Debian's) driving sync invocations with keep-alive; in
  * the same run the same load against {@code POST /v1/echo}, which answers the body without a
  * VM: the ceiling of the HTTP path. Two loads: one connection (latency) and 16 (throughput).
+ * The platform's CPU time during the two 16-connection runs gives the engine's CPU per
+ * invocation (hello's CPU per request minus echo's) and from it the CPU bound for hello,
+ * {@code cpu_bound_rps = cores / (cores / ceiling_rps + engine CPU per invocation)}, and
+ * {@code ratio_to_bound}: how much of what the CPU allows the HTTP path reaches.
  *
  * <pre>./bench http [--quick]</pre>
  */
@@ -73,13 +77,30 @@ public final class HttpBenchmark {
             wrk(script, url + "/v1/echo", 8, 3);
             Load hello1 = wrk(script, url + "/fn/hello", 1, seconds);
             Load echo1 = wrk(script, url + "/v1/echo", 1, seconds);
+            long cpu0 = cpuNanos(gateway);
             Load hello16 = wrk(script, url + "/fn/hello", 16, seconds);
+            long cpu1 = cpuNanos(gateway);
             Load echo16 = wrk(script, url + "/v1/echo", 16, seconds);
+            long cpu2 = cpuNanos(gateway);
+            // The platform's CPU per request, hello and echo, from the same runs: what hello
+            // costs beyond echo is the engine's CPU per invocation (vCPU time included, since
+            // KVM accounts guest time to the runner thread). The bound: the cores spent on the
+            // echo path at its ceiling, plus the engine's share, per request.
+            int cores = Runtime.getRuntime().availableProcessors();
+            double helloCpuUs = (cpu1 - cpu0) / 1e3 / (hello16.rps() * seconds);
+            double echoCpuUs = (cpu2 - cpu1) / 1e3 / (echo16.rps() * seconds);
+            double engineCpuUs = Math.max(0, helloCpuUs - echoCpuUs);
+            double cpuBoundRps = cores / (cores / echo16.rps() + engineCpuUs / 1e6);
             figures.put("http_p50_ms", ms(hello1.p50Ms()));
             figures.put("http_p99_ms", ms(hello1.p99Ms()));
             figures.put("http_rps", rate(hello16.rps()));
             figures.put("ceiling_rps", rate(echo16.rps()));
             figures.put("ratio_to_ceiling", String.format("%.3f", hello16.rps() / echo16.rps()));
+            figures.put("hello_cpu_us_per_request", String.format("%.1f", helloCpuUs));
+            figures.put("echo_cpu_us_per_request", String.format("%.1f", echoCpuUs));
+            figures.put("engine_cpu_us_per_invocation", String.format("%.1f", engineCpuUs));
+            figures.put("cpu_bound_rps", rate(cpuBoundRps));
+            figures.put("ratio_to_bound", String.format("%.3f", hello16.rps() / cpuBoundRps));
             figures.put("http_loaded_p50_ms", ms(hello16.p50Ms()));
             figures.put("http_loaded_p99_ms", ms(hello16.p99Ms()));
             figures.put("http_single_connection_rps", rate(hello1.rps()));
@@ -92,6 +113,10 @@ public final class HttpBenchmark {
             table.add(row("POST /v1/echo (no VM), 16 connections", echo16));
             table.add(String.format("throughput of hello relative to the echo ceiling: %.1f%%",
                     100 * hello16.rps() / echo16.rps()));
+            table.add(String.format("platform CPU per request: hello %.1f us, echo %.1f us; engine %.1f us per invocation",
+                    helloCpuUs, echoCpuUs, engineCpuUs));
+            table.add(String.format("CPU bound for hello on %d cores: %.0f requests/s; reached %.1f%%",
+                    cores, cpuBoundRps, 100 * hello16.rps() / cpuBoundRps));
         } finally {
             gateway.destroy();
             gateway.waitFor(15, TimeUnit.SECONDS);
@@ -177,6 +202,18 @@ public final class HttpBenchmark {
         return new Load(pct.get("50"), pct.get("99"), Double.parseDouble(rate.group(1)),
                 errors.find() ? Long.parseLong(errors.group(1)) : 0);
     }
+
+    /** CPU time (user + system, every thread) of a process so far, from /proc/PID/stat. */
+    private static long cpuNanos(Process p) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
+        // the fields after the command name, which is in parentheses and may hold spaces
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+        return ticks * 1_000_000_000L / CLOCK_TICKS_PER_SECOND;
+    }
+
+    /** USER_HZ: 100 on every Linux the JDK runs on (sysconf(_SC_CLK_TCK)). */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     private static String row(String name, Load l) {
         return String.format("%-34s %7.3f ms %7.3f ms %12.0f%s", name, l.p50Ms(), l.p99Ms(), l.rps(),
