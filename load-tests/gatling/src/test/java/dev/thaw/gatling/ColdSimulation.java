@@ -40,12 +40,15 @@ public class ColdSimulation extends Simulation {
     private static final int P99_BOUND_MS = 2000;
 
     private final Platform platform = Platform.startOrConnect();
+    /** The functions under test, named for this run: on a long-lived gateway (FN_GATEWAY) an
+     *  earlier run's functions, same code and manifest, could still have warm shells. */
+    private final List<String> names = new ArrayList<>();
 
     {
         Load load = Load.fromEnvironment();
         platform.deployExample("hello");
         int count = (int) Math.clamp(load.seconds(), 5, 60);
-        List<String> names = deployCopiesOfHello(count);
+        deployCopiesOfHello(count, Long.toString(System.currentTimeMillis() / 1000 % 1_000_000, 36));
         System.out.println("thaw: deployed " + count + " functions; idle for " + IDLE_SECONDS + " s before calling each once");
         try {
             TimeUnit.SECONDS.sleep(IDLE_SECONDS);
@@ -66,19 +69,18 @@ public class ColdSimulation extends Simulation {
                         List.of(details("first calls").responseTime().percentile(99).lt(P99_BOUND_MS))));
     }
 
-    /** Deploys cold-0, cold-1, ...: hello's source under new names, a few deploys at a time. */
-    private List<String> deployCopiesOfHello(int count) {
+    /** Deploys cold-RUN-0, cold-RUN-1, ...: hello's source under new names, a few deploys at a time. */
+    private void deployCopiesOfHello(int count, String run) {
         byte[] source;
         try {
             source = Files.readAllBytes(Platform.root().resolve("functions/hello/main.c"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read functions/hello/main.c", e);
         }
-        List<String> names = new ArrayList<>();
         List<Future<?>> deploys = new ArrayList<>();
         try (var pool = Executors.newFixedThreadPool(2)) {
             for (int i = 0; i < count; i++) {
-                String name = "cold-" + i;
+                String name = "cold-" + run + "-" + i;
                 names.add(name);
                 String manifest = "{\"name\": \"" + name + "\", \"runtime\": \"c\", \"memory_mb\": 16, \"timeout_ms\": 5000}";
                 byte[] bundle = Bundle.of(Map.of("function.json", manifest.getBytes(StandardCharsets.UTF_8), "main.c", source));
@@ -90,11 +92,11 @@ public class ColdSimulation extends Simulation {
         } catch (Exception e) {
             throw new IllegalStateException("deploying the functions for Cold failed: " + e.getMessage(), e);
         }
-        return names;
     }
 
     @Override
     public void after() {
+        names.forEach(platform::delete);
         platform.close();
     }
 }

@@ -126,6 +126,21 @@ public final class Platform implements AutoCloseable {
         }
     }
 
+    /** Deletes a function (DELETE /v1/functions/{name}); one already gone is no error. */
+    public void delete(String name) {
+        try {
+            int status = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/functions/" + name))
+                    .header("Authorization", "Bearer " + token).DELETE().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != 204 && status != 404) {
+                System.err.println("thaw: deleting " + name + " from " + url + " answered " + status);
+            }
+        } catch (IOException e) {
+            System.err.println("thaw: deleting " + name + " from " + url + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Deploys the function in {@code functions/<name>} of the repository. */
     public void deployExample(String name) {
         deploy(name, Bundle.ofDirectory(root().resolve("functions").resolve(name)));
