@@ -1,6 +1,6 @@
 /* misbehave: fails on purpose, in the way its input names, so that a load test can mix
  * failures into good traffic (load-tests/gatling, ErrorsSimulation):
- *   "spin"   loops until its timeout (200 ms) stops it: 504
+ *   "spin"   loops until its timeout (1 s) stops it: 504
  *   "crash"  writes through a null pointer: 502, outcome CRASHED
  *   "flood"  writes 64 KiB, past its output limit of 4 KiB: 502
  * Any other input is written back (a good call of the same function). */
