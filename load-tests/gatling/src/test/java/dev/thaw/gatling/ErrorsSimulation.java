@@ -25,8 +25,9 @@ import java.util.List;
  * spin 0.2/s (a spinning VM holds a core for its whole timeout), crash and flood 2/s each.
  * misbehave's timeout counts time queued, from admission: with 200 ms, calls that queued
  * behind others on this busy machine came back 504 instead of 200 or 502; 1 s leaves room.
- * Before the measured traffic the failure paths run a few times each too, unmeasured. Verdict: no KO (every status as expected), and
- * hello's p99 beside the failures under 1 s, as Steady's.
+ * Before the measured traffic the failure paths run a few times each too, unmeasured.
+ * Verdict: no KO (every status as expected), and hello's p99 beside the failures under 1 s,
+ * as Steady's.
  */
 public class ErrorsSimulation extends Simulation {
     private static final double HELLO_PER_SECOND = 50;
