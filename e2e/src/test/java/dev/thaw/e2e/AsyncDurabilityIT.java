@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thaw.e2e.deploy.QueriedMetrics;
 import dev.thaw.invoker.testing.KvmTest;
 import dev.thaw.registry.KafkaBroker;
 import dev.thaw.registry.RedisServer;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Accepted async invocations survive crashes: the embedded platform killed with SIGKILL and
  * restarted, an invoker killed in the middle of the work, Kafka stopped under the gateway.
  * Every 202 ends with a result. Real processes: the platform, invokers, redis-server, Kafka.
+ * The cluster gateway, run here the way deploy/k8s runs it, also serves as the one whose
+ * /q/metrics must hold every series deploy/k8s's dashboard and ScaledObject query.
  */
 @KvmTest
 class AsyncDurabilityIT {
@@ -128,6 +131,12 @@ class AsyncDurabilityIT {
             Map<String, String> ids = submit(url, TOKEN);
             a.kill(); // mid-stream: its partitions move to b, what it had not committed runs again there
             awaitResults(url, TOKEN, ids, Duration.ofMinutes(3));
+
+            // This gateway runs as deploy/k8s runs it (Redis, Kafka, invokers consuming): every
+            // series the dashboard and the KEDA ScaledObject query must be in its /q/metrics,
+            // the per-function ones after a synchronous invocation.
+            assertEquals(200, Node.post(url + "/fn/hello", TOKEN, "metrics").statusCode());
+            QueriedMetrics.assertExportedBy(url);
 
             kafka.kill();
             long start = System.nanoTime();

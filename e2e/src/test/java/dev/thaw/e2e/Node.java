@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Thaw process started by a test: a gateway (the packaged Quarkus app), an invoker, or
@@ -29,10 +30,15 @@ final class Node implements AutoCloseable {
     static final String CLUSTER_SECRET = "e2e-cluster-secret";
 
     private Node(List<String> command, String name) throws IOException {
+        this(command, name, Map.of());
+    }
+
+    private Node(List<String> command, String name, Map<String, String> environment) throws IOException {
         Files.createDirectories(LOGS);
         this.log = LOGS.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("THAW_CLUSTER_SECRET", CLUSTER_SECRET);
+        builder.environment().putAll(environment);
         this.process = builder.start();
     }
 
@@ -65,12 +71,15 @@ final class Node implements AutoCloseable {
         return node;
     }
 
-    /** A standalone invoker on a free port, registered in Redis. */
+    /**
+     * A standalone invoker on a free port, registered in Redis. It is given Redis in
+     * $THAW_REDIS_URI, as deploy/ gives it (a URI with a password stays out of ps).
+     */
     static Node invoker(String name, String redisUri, Path snapshots, String... options) throws Exception {
         List<String> cmd = java("-cp", System.getProperty("java.class.path"), "dev.thaw.invoker.service.InvokerMain",
-                "--redis", redisUri, "--port", "0", "--id", name, "--runners", "1", "--snapshots", snapshots.toString());
+                "--port", "0", "--id", name, "--runners", "1", "--snapshots", snapshots.toString());
         cmd.addAll(List.of(options));
-        Node node = new Node(cmd, name);
+        Node node = new Node(cmd, name, Map.of("THAW_REDIS_URI", redisUri));
         node.awaitLine("listening on", Duration.ofSeconds(30));
         return node;
     }

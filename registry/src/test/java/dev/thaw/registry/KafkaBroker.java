@@ -38,7 +38,24 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("thaw-kafka-test");
         port = freePortPair();
-        start();
+        try {
+            start();
+        } catch (BrokerExited e) {
+            // Another process can take a port between our check and the broker's bind (the
+            // suite runs many servers); once on new ports, then the failure stands.
+            System.err.println("KafkaBroker: " + e.getMessage() + "\nKafkaBroker: starting again on other ports");
+            port = freePortPair();
+            start();
+        }
+    }
+
+    /** bin/kafka ended while starting; the message holds its output and the broker's log. */
+    private static final class BrokerExited extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BrokerExited(String message) {
+            super(message);
+        }
     }
 
     @Override
@@ -72,14 +89,25 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                fail("bin/kafka exited with " + process.exitValue() + ":\n" + Files.readString(log));
+                throw new BrokerExited("bin/kafka exited with " + process.exitValue() + " on port " + port + ":\n"
+                        + Files.readString(log) + brokerLog());
             }
             if (Files.readString(log).contains("kafka: bootstrap ")) {
                 return;
             }
             Thread.sleep(100);
         }
-        fail("the Kafka broker did not start within " + START_TIMEOUT + ":\n" + Files.readString(log));
+        fail("the Kafka broker did not start within " + START_TIMEOUT + ":\n" + Files.readString(log) + brokerLog());
+    }
+
+    /** The end of the broker's own log (bin/kafka sends it to a file), for failure messages. */
+    private String brokerLog() throws IOException {
+        Path log = dir.resolve("broker.log");
+        if (!Files.exists(log)) {
+            return "\n(no broker.log)";
+        }
+        String text = Files.readString(log);
+        return "\nbroker.log:\n" + text.substring(Math.max(0, text.length() - 4000));
     }
 
     private void stop() throws InterruptedException {

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -34,7 +35,11 @@ public final class InvokerMain implements Callable<Integer> {
     private static final Duration TTL = Duration.ofSeconds(3);
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
-    @Option(names = "--redis", required = true, paramLabel = "URI", description = "Redis, e.g. redis://127.0.0.1:6379.")
+    /** Where the Redis URI may come from instead of --redis, so that its password is not on the command line. */
+    static final String REDIS_ENV = "THAW_REDIS_URI";
+
+    @Option(names = "--redis", paramLabel = "URI",
+            description = "Redis, e.g. redis://127.0.0.1:6379 (else $" + REDIS_ENV + ", which keeps a password out of ps).")
     String redis;
 
     @Option(names = "--port", defaultValue = "9001", paramLabel = "N", description = "HTTP port (0: any free one; default ${DEFAULT-VALUE}).")
@@ -98,12 +103,25 @@ public final class InvokerMain implements Callable<Integer> {
         return BearerSecret.of(fromEnvironment, "$" + InvokerApi.SECRET_ENV);
     }
 
+    /** The Redis URI: the option, else the environment variable (a command line is readable by every local user). */
+    static String redisUri(String option, Map<String, String> environment) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnvironment = environment.get(REDIS_ENV);
+        if (fromEnvironment == null || fromEnvironment.isBlank()) {
+            throw new IllegalArgumentException("Redis is required: --redis URI or $" + REDIS_ENV);
+        }
+        return fromEnvironment.strip();
+    }
+
     @Override
     public Integer call() throws Exception {
+        String redisUri = redisUri(redis, System.getenv());
         BearerSecret secret = secret();
         Path snapshotDir = snapshots != null ? snapshots : Path.of(System.getProperty("user.home"), ".thaw", "snapshots");
         Engine engine = runners != null ? Engine.start(runners) : Engine.start();
-        RedisFunctionRegistry registry = new RedisFunctionRegistry(redis);
+        RedisFunctionRegistry registry = new RedisFunctionRegistry(redisUri);
         FunctionHost host = new FunctionHost(engine, new SnapshotStore(snapshotDir), registry,
                 snapshotDir.resolveSibling("work-" + ProcessHandle.current().pid()));
         InvokerServer server = new InvokerServer(host, registry, secret, bind, port, MAX_BODY);
@@ -111,8 +129,8 @@ public final class InvokerMain implements Callable<Integer> {
                 : "http://" + (bind.equals("0.0.0.0") ? InetAddress.getLocalHost().getHostName() : bind) + ":" + server.port();
         String name = id != null ? id : server.id();
         server.id(name);
-        InvokerDirectory directory = new RedisInvokerDirectory(redis);
-        RedisInvocationStore records = new RedisInvocationStore(redis, recordRetention);
+        InvokerDirectory directory = new RedisInvokerDirectory(redisUri);
+        RedisInvocationStore records = new RedisInvocationStore(redisUri, recordRetention);
         AsyncWork async = kafkaBootstrap == null ? null
                 : AsyncWork.start(kafkaBootstrap, kafkaPartitions, name, host, registry, records);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
