@@ -61,14 +61,21 @@ thaw_setup() {
 }
 
 # Builds everything (skipping tests) if any source is newer than the last build, and writes
-# the runtime classpath of each module that has a launcher.
+# the runtime classpath of each module that has a launcher. load-tests/gatling is not part of
+# that build (./bench gatling builds it with Maven each run), so its sources do not count.
 thaw_build() {
     local stamp="$thaw_root/target/.built"
-    if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -newer "$stamp" -type f -print -quit)" ]; then
+    if [ -f "$stamp" ] && [ -z "$(cd "$thaw_root" && find . -path ./.git -prune -o -path '*/target' -prune -o -path ./load-tests/gatling -prune -o -newer "$stamp" -type f -print -quit)" ]; then
         return
     fi
     echo "thaw: building..." >&2
     (cd "$thaw_root" && ./mvnw -q -B -ntp install -DskipTests) || thaw_die "the build failed"
+    thaw_built
+}
+
+# After a whole build (thaw_build's, or ./test's install): writes the launchers' classpaths
+# and marks the sources as built, so that the next launcher does not build them again.
+thaw_built() {
     (cd "$thaw_root" && ./mvnw -q -B -ntp -pl load-tests,cli,invoker-service dependency:build-classpath \
         -Dmdep.outputFile=target/classpath.txt >/dev/null) || thaw_die "could not resolve the classpath"
     # Thaw's own modules from this clone's target/, not from ~/.m2: another clone's install
@@ -80,7 +87,7 @@ thaw_build() {
     done
     rm -f "$thaw_root/target/cli.jsa"
     mkdir -p "$thaw_root/target"   # a fresh clone has none until something makes it
-    touch "$stamp"
+    touch "$thaw_root/target/.built"
 }
 
 # Runs the fn command line (dev.thaw.cli.Fn). A class-data-sharing archive, made on first use,

@@ -54,6 +54,26 @@ class ExampleFunctionsTest {
     }
 
     @Test
+    void misbehaveFailsTheWayItsInputNamesAndOtherwiseEchoes() throws Exception {
+        SnapshotBuilder.Built built = TestSnapshots.build("functions/misbehave");
+        try (ShellPool pool = TestSnapshots.engine().open(built.directory())) {
+            Limits limits = TestSnapshots.limits(built);
+            Result spin = pool.invoke("spin".getBytes(UTF_8), limits);
+            assertEquals(Result.Status.TIMEOUT, spin.status(), spin::toString);
+            assertEquals(4096, limits.maxOutputBytes());
+            // The timeout counts time queued: on a busy machine the next call may wait for the
+            // stopped shell's replacement, which must not turn a crash into a timeout here.
+            Limits patient = new Limits(java.time.Duration.ofSeconds(10), limits.maxOutputBytes());
+            Result crash = pool.invoke("crash".getBytes(UTF_8), patient);
+            assertEquals(Result.Status.CRASHED, crash.status(), crash::toString);
+            Result flood = pool.invoke("flood".getBytes(UTF_8), patient);
+            assertEquals(Result.Status.OUTPUT_LIMIT, flood.status(), flood::toString);
+            // the same pool still answers a good call after all three
+            assertEquals("echo", pool.invoke("echo".getBytes(UTF_8), patient).stdoutText());
+        }
+    }
+
+    @Test
     void allocTouchWritesEveryPageItAllocates() throws Exception {
         Result r = invoke("alloc-touch", "16");
         assertTrue(r.ok(), r::toString);
