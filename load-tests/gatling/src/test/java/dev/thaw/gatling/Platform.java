@@ -10,13 +10,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The Thaw platform a simulation drives: the one {@code FN_GATEWAY} (with {@code FN_TOKEN})
  * names, or else an embedded one it starts itself with {@code ./fn up} on a free loopback
- * port and a state directory of its own, and stops when the simulation ends. A child process
+ * port and a state directory of its own, and stops when the simulation ends. With Kafka (for
+ * Kafka's simulation): {@code ./fn up --kafka} on a free port pair, or with
+ * {@code FN_GATEWAY} the broker {@code FN_KAFKA_BOOTSTRAP} names. A child process
  * rather than the platform inside Gatling's JVM: the figures are then what a client of
  * {@code ./fn up} sees, and Gatling's garbage and threads do not share the platform's JVM.
  */
@@ -28,13 +32,15 @@ public final class Platform implements AutoCloseable {
     private final String token;
     private final Process process; // null when FN_GATEWAY names the platform
     private final Path state;
+    private final String kafkaBootstrap; // null without Kafka
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private Platform(String url, String token, Process process, Path state) {
+    private Platform(String url, String token, Process process, Path state, String kafkaBootstrap) {
         this.url = url;
         this.token = token;
         this.process = process;
         this.state = state;
+        this.kafkaBootstrap = kafkaBootstrap;
     }
 
     /** The repository Thaw's launchers and functions are in ($THAW_ROOT, set by ./bench). */
@@ -45,6 +51,18 @@ public final class Platform implements AutoCloseable {
 
     /** {@code FN_GATEWAY}'s platform when set, else a new embedded one. */
     public static Platform startOrConnect() {
+        return startOrConnect(false);
+    }
+
+    /**
+     * {@code FN_GATEWAY}'s platform and {@code FN_KAFKA_BOOTSTRAP}'s broker when set, else a new
+     * embedded one with a local broker of its own ({@code ./fn up --kafka}).
+     */
+    public static Platform startOrConnectWithKafka() {
+        return startOrConnect(true);
+    }
+
+    private static Platform startOrConnect(boolean kafka) {
         String gateway = System.getenv("FN_GATEWAY");
         if (gateway != null && !gateway.isBlank()) {
             String token = System.getenv("FN_TOKEN");
@@ -52,10 +70,19 @@ public final class Platform implements AutoCloseable {
                 throw new IllegalStateException("FN_GATEWAY is " + gateway + " but FN_TOKEN is not set: "
                         + "deploying the functions under test needs the admin token");
             }
-            return new Platform(gateway.replaceAll("/+$", ""), token.strip(), null, null);
+            String bootstrap = null;
+            if (kafka) {
+                bootstrap = System.getenv("FN_KAFKA_BOOTSTRAP");
+                if (bootstrap == null || bootstrap.isBlank()) {
+                    throw new IllegalStateException("FN_GATEWAY is " + gateway + " but FN_KAFKA_BOOTSTRAP is not set: "
+                            + "this simulation produces to and consumes from the platform's Kafka (host:port)");
+                }
+                bootstrap = bootstrap.strip();
+            }
+            return new Platform(gateway.replaceAll("/+$", ""), token.strip(), null, null, bootstrap);
         }
         try {
-            return startEmbedded();
+            return startEmbedded(kafka);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the embedded platform: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -64,7 +91,7 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    private static Platform startEmbedded() throws IOException, InterruptedException {
+    private static Platform startEmbedded(boolean kafka) throws IOException, InterruptedException {
         Path state = Files.createTempDirectory("thaw-gatling-");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -72,10 +99,17 @@ public final class Platform implements AutoCloseable {
         }
         Path log = state.resolve("platform.log");
         Path fn = root().resolve("fn");
-        Process p = new ProcessBuilder(fn.toString(), "up", "--port", Integer.toString(port), "--state", state.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(fn.toString(), "up", "--port", Integer.toString(port),
+                "--state", state.toString()));
+        String bootstrap = null;
+        if (kafka) {
+            int kafkaPort = freePortPair();
+            command.addAll(List.of("--kafka", "--kafka-port", Integer.toString(kafkaPort)));
+            bootstrap = "127.0.0.1:" + kafkaPort;
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String url = "http://127.0.0.1:" + port;
-        Platform platform = new Platform(url, null, p, state);
+        Platform platform = new Platform(url, null, p, state, bootstrap);
         // Gatling exits through System.exit after a failed assertion: the platform must not outlive it.
         Runtime.getRuntime().addShutdownHook(new Thread(platform::stop));
         HttpClient http = HttpClient.newHttpClient();
@@ -85,8 +119,9 @@ public final class Platform implements AutoCloseable {
                 if (http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     String token = Files.readString(state.resolve("admin-token")).strip();
-                    System.out.println("thaw: embedded platform at " + url + " (state " + state + ", log " + log + ")");
-                    return new Platform(url, token, p, state);
+                    System.out.println("thaw: embedded platform at " + url + (bootstrap == null ? "" : ", Kafka at " + bootstrap)
+                            + " (state " + state + ", log " + log + ")");
+                    return new Platform(url, token, p, state, bootstrap);
                 }
             } catch (IOException notYet) {
                 // still starting
@@ -94,9 +129,30 @@ public final class Platform implements AutoCloseable {
             Thread.sleep(200);
         }
         platform.stop();
-        throw new IllegalStateException("./fn up --port " + port + " did not become ready within "
+        throw new IllegalStateException(String.join(" ", command.subList(1, command.size())) + " did not become ready within "
                 + START_TIMEOUT.toSeconds() + " s" + (p.isAlive() ? "" : " (it exited with status " + p.exitValue() + ")")
                 + "; its output:\n" + Files.readString(log));
+    }
+
+    /**
+     * A port P with P + 1 free too: the local broker listens on P and its controller on P + 1
+     * (bin/kafka). Free when asked; another process could take them before the broker starts,
+     * which then fails to start and says so.
+     */
+    private static int freePortPair() throws IOException {
+        for (int tries = 0; tries < 50; tries++) {
+            try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int p = first.getLocalPort();
+                if (p < 65535) {
+                    try (ServerSocket second = new ServerSocket(p + 1, 1, InetAddress.getLoopbackAddress())) {
+                        return p;
+                    } catch (IOException taken) {
+                        // try another
+                    }
+                }
+            }
+        }
+        throw new IOException("found no two free consecutive loopback ports for the Kafka broker in 50 tries");
     }
 
     public String url() {
@@ -105,6 +161,56 @@ public final class Platform implements AutoCloseable {
 
     public String token() {
         return token;
+    }
+
+    /** The Kafka bootstrap address ({@code host:port}); only for {@link #startOrConnectWithKafka}. */
+    public String kafkaBootstrap() {
+        if (kafkaBootstrap == null) {
+            throw new IllegalStateException("this platform was started without Kafka");
+        }
+        return kafkaBootstrap;
+    }
+
+    /**
+     * Creates a trigger ({@code POST /v1/triggers}, docs/API.md) from its JSON; the answer's
+     * status and body. The caller judges it (a 400 may say the platform has no Kafka).
+     */
+    public HttpResponse<String> createTrigger(String json) {
+        return admin(HttpRequest.newBuilder(URI.create(url + "/v1/triggers")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), "creating a trigger");
+    }
+
+    /** A trigger and its status ({@code GET /v1/triggers/{name}}): the answer's body. */
+    public String trigger(String name) {
+        HttpResponse<String> r = admin(HttpRequest.newBuilder(URI.create(url + "/v1/triggers/" + name)).GET(), "reading trigger " + name);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("reading trigger " + name + " at " + url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    /** Deletes a trigger ({@code DELETE /v1/triggers/{name}}); one already gone is no error. */
+    public void deleteTrigger(String name) {
+        try {
+            int status = admin(HttpRequest.newBuilder(URI.create(url + "/v1/triggers/" + name)).DELETE(), "deleting trigger " + name).statusCode();
+            if (status != 204 && status != 404) {
+                System.err.println("thaw: deleting trigger " + name + " from " + url + " answered " + status);
+            }
+        } catch (IllegalStateException e) {
+            System.err.println("thaw: " + e.getMessage());
+        }
+    }
+
+    private HttpResponse<String> admin(HttpRequest.Builder request, String what) {
+        try {
+            return http.send(request.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(what + " at " + url + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what, e);
+        }
     }
 
     /** Deploys a function (PUT /v1/functions/{name}); the platform builds its snapshot before answering. */
