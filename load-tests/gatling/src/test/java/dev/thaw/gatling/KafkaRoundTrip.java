@@ -114,7 +114,10 @@ final class KafkaRoundTrip implements io.gatling.javaapi.core.ActionBuilder {
             Status status = error == null ? OK$.MODULE$ : KO$.MODULE$;
             stats.logResponse(session.scenario(), session.groups(), requestName, startMillis, endMillis, status,
                     Option.empty(), Option.apply(error));
-            Session after = error == null ? session : session.markAsFailed();
+            // the enclosing groups' response time (what assertions on a group judge) is the sum
+            // of their requests' times, which each request adds itself, as Gatling's HTTP ones do
+            Session timed = session.logGroupRequestTimings(startMillis, endMillis);
+            Session after = error == null ? timed : timed.markAsFailed();
             session.eventLoop().execute(() -> next.$bang(after));
         }
 
