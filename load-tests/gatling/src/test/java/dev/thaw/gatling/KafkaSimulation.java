@@ -84,7 +84,7 @@ public class KafkaSimulation extends Simulation {
         String greeting = "Hello, [{\"topic\":\"" + events + "\"";
         KafkaRoundTrip measured = new KafkaRoundTrip("event to output record", producer, events, results,
                 RESULT_TIMEOUT, run + "-", (key, value) -> value.startsWith(greeting) && value.contains("\"key\":\"" + key + "\"")
-                        ? null : "the result of " + key + " is not hello's greeting of it: " + abbreviate(value));
+                        ? null : "a result is not hello's greeting of its event: " + abbreviate(value));
         KafkaRoundTrip warmUp = new KafkaRoundTrip("warm-up event", producer, events, results,
                 RESULT_TIMEOUT, run + "-w", (key, value) -> value.startsWith(greeting) ? null : "not hello's greeting: " + abbreviate(value));
         ScenarioBuilder warmUpEvents = scenario("warm-up kafka").group("warm-up").on(exec(warmUp));
@@ -148,8 +148,9 @@ public class KafkaSimulation extends Simulation {
                 + " s; its last status: " + last);
     }
 
+    /** The start of a wrong result, for the KO's message: short, so that Gatling's error summary groups alike ones. */
     private static String abbreviate(String value) {
-        return value.length() <= 200 ? value : value.substring(0, 200) + "...";
+        return value.length() <= 60 ? value : value.substring(0, 60) + "...";
     }
 
     @Override
