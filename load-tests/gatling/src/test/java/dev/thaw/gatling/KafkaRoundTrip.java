@@ -52,11 +52,6 @@ final class KafkaRoundTrip implements io.gatling.javaapi.core.ActionBuilder {
         this.check = check;
     }
 
-    /** How many events were produced (sent or failing to be). */
-    long produced() {
-        return sequence.get();
-    }
-
     @Override
     public io.gatling.core.action.builder.ActionBuilder asScala() {
         return (context, next) -> new RoundTrip(context.coreComponents().statsEngine(), context.coreComponents().clock(), next);
@@ -81,8 +76,9 @@ final class KafkaRoundTrip implements io.gatling.javaapi.core.ActionBuilder {
 
         @Override
         public void execute(Session session) {
-            String key = keyPrefix + sequence.incrementAndGet();
-            String value = "{\"n\": " + sequence.get() + "}";
+            long n = sequence.incrementAndGet();
+            String key = keyPrefix + n;
+            String value = "{\"n\": " + n + "}";
             var result = results.expect(key).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
             long startMillis = clock.nowMillis();
             long startNanos = System.nanoTime();
