@@ -41,6 +41,7 @@ public final class DedicatedShell implements AutoCloseable {
             return vcpu.runToEnd(fresh, input, limits, submitted, pool.reportedOnce());
         } finally {
             engine.closeLater(fresh);
+            engine.vmReserve().replenish();
         }
     }
 
@@ -51,7 +52,7 @@ public final class DedicatedShell implements AutoCloseable {
 
     private Shell newShell() {
         pool.stats().created.incrementAndGet();
-        return Shell.create(engine.kvm(), pool.snapshot(), vcpu.slot().runMask());
+        return Shell.create(engine.vmReserve().take(pool.snapshot().memorySize()), pool.snapshot(), vcpu.slot().runMask());
     }
 
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {

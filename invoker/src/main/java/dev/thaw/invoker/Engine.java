@@ -16,7 +16,8 @@ import java.util.concurrent.Future;
 
 /**
  * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
- * deadlines and time slices, and a thread that closes discarded VMs off the invocation path.
+ * deadlines and time slices, and, off the invocation path, a thread that makes empty VMs ahead
+ * of cold starts ({@link VmReserve}) and one that closes discarded VMs.
  */
 public final class Engine implements AutoCloseable {
     /**
@@ -29,6 +30,7 @@ public final class Engine implements AutoCloseable {
     private final long tscKhz;
     private final Watchdog watchdog = new Watchdog();
     private final Runner[] runners;
+    private final VmReserve vmReserve;
     private final int queueCapacity;
     private final ExecutorService closer = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("thaw-closer").daemon().unstarted(r));
@@ -43,6 +45,7 @@ public final class Engine implements AutoCloseable {
         try (Vm vm = kvm.createVm(); Vcpu vcpu = vm.createVcpu(0)) {
             this.tscKhz = vcpu.tscKhz();
         }
+        this.vmReserve = new VmReserve(kvm, runnerCount);
         this.queueCapacity = queueCapacity;
         this.runners = new Runner[runnerCount];
         for (int i = 0; i < runnerCount; i++) {
@@ -180,6 +183,19 @@ public final class Engine implements AutoCloseable {
         return watchdog;
     }
 
+    /** Empty VMs made ahead of cold starts. */
+    VmReserve vmReserve() {
+        return vmReserve;
+    }
+
+    /**
+     * Empty VMs waiting for cold starts now ({@link VmReserve}): KVM VMs this process holds
+     * that are no function's shell.
+     */
+    public int reservedVms() {
+        return vmReserve.available();
+    }
+
     Runner runner(int index) {
         return runners[index];
     }
@@ -246,6 +262,7 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        vmReserve.close();
         watchdog.close();
         kvm.close();
     }

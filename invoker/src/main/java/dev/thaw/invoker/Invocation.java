@@ -35,12 +35,12 @@ final class Invocation {
 
     /**
      * Writes the request into the guest; it has not run yet. {@code submitted} is when the
-     * caller asked and {@code deadline} when the invocation must be over (System.nanoTime()).
+     * caller asked, {@code started} when its runner took it up (before a cold start made its
+     * VM) and {@code deadline} when the invocation must be over (System.nanoTime() values).
      * The caller checked that the request fits ({@link Shell#inputCapacity()}).
      */
-    static Invocation start(Shell shell, byte[] input, Limits limits, long submitted, long deadline, VcpuThread thread,
-                            Set<String> reportedOnce) {
-        long started = System.nanoTime();
+    static Invocation start(Shell shell, byte[] input, Limits limits, long submitted, long started, long deadline,
+                            VcpuThread thread, Set<String> reportedOnce) {
         boolean warm = shell.warm();
         try {
             thread.deliver(shell, input);

@@ -213,6 +213,7 @@ final class Runner {
             }
             Thread.onSpinWait();
         } while (System.nanoTime() - until < 0);
+        engine.vmReserve().replenish(); // idle now: VMs made for the reserve stall no one's page faults
         while (grow()) {
             Task task = queue.poll();
             if (task != null) {
@@ -257,8 +258,9 @@ final class Runner {
                 complete(task, Outcomes.inputTooLarge(task.input().length, capacity, task.submitted()));
                 return;
             }
+            long started = System.nanoTime(); // before a cold start's VM: queue time is only the wait
             shell = takeShell(pool);
-            Invocation invocation = Invocation.start(shell, task.input(), task.limits(), task.submitted(),
+            Invocation invocation = Invocation.start(shell, task.input(), task.limits(), task.submitted(), started,
                     task.deadline(), vcpu, pool.reportedOnce());
             slice(new Parked(task, shell, invocation));
         } catch (Throwable t) {
@@ -351,7 +353,7 @@ final class Runner {
 
     /** A new shell of the pool, counted and accounted here. */
     private Shell create(ShellPool pool) {
-        Shell shell = Shell.create(engine.kvm(), pool.snapshot(), slot.runMask());
+        Shell shell = Shell.create(engine.vmReserve().take(pool.snapshot().memorySize()), pool.snapshot(), slot.runMask());
         pool.stats().created.incrementAndGet();
         pool.stats().shells.incrementAndGet();
         shell.accountedBytes = pool.shellBytes();

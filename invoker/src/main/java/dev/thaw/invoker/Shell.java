@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import dev.thaw.invoker.abi.Abi;
 import dev.thaw.invoker.abi.Hypercall;
 import dev.thaw.invoker.kvm.GuestMemory;
-import dev.thaw.invoker.kvm.Kvm;
 import dev.thaw.invoker.kvm.Mapping;
 import dev.thaw.invoker.kvm.Vcpu;
 import dev.thaw.invoker.kvm.Vm;
@@ -75,28 +74,42 @@ final class Shell implements AutoCloseable {
         this.dirtyBitmap = arena.allocate((pages + 63) / 64 * 8, 8);
     }
 
-    /** A new VM at the snapshot point; {@code runMask} is the runner thread's KVM_RUN signal mask. */
-    static Shell create(Kvm kvm, Snapshot snapshot, MemorySegment runMask) {
-        Mapping ram = Mapping.copyOnWrite(snapshot.memoryFile(), snapshot.memorySize());
-        Vm vm = null;
-        Vcpu vcpu = null;
+    /**
+     * A new VM at the snapshot point, made from {@code empty} (which it owns from now on, and
+     * closes on failure); {@code runMask} is the runner thread's KVM_RUN signal mask. When
+     * {@code empty} has a memory slot already, the snapshot's memory is mapped over the range
+     * the slot covers; otherwise it is mapped anywhere and given a slot now.
+     */
+    static Shell create(VmReserve.EmptyVm empty, Snapshot snapshot, MemorySegment runMask) {
+        Mapping ram = null;
+        boolean acquired = false;
         try {
-            vm = kvm.createVm();
-            vm.mapMemory(0, 0, ram.segment(), true);
-            vcpu = vm.createVcpu(0);
+            snapshot.acquire();
+            acquired = true;
+            if (empty.range() != null) {
+                if (empty.slotBytes() != snapshot.memorySize()) {
+                    throw new IllegalArgumentException("a VM with a slot of " + empty.slotBytes()
+                            + " bytes for a snapshot of " + snapshot.memorySize());
+                }
+                ram = Mapping.copyOnWriteAt(empty.range(), snapshot.memoryFile());
+            } else {
+                ram = Mapping.copyOnWrite(snapshot.memoryFile(), snapshot.memorySize());
+                empty.vm().mapMemory(0, 0, ram.segment(), true);
+            }
+            Vcpu vcpu = empty.vcpu();
             vcpu.setSregs(snapshot.sregs());
             vcpu.setRegs(snapshot.regs());
             vcpu.setFpu(snapshot.fpu());
             vcpu.setSignalMask(runMask);
-            return new Shell(snapshot, ram, vm, vcpu);
+            return new Shell(snapshot, ram, empty.vm(), vcpu);
         } catch (RuntimeException e) {
-            if (vcpu != null) {
-                vcpu.close();
+            empty.close(); // its range too, unless the memory file was mapped over it: then ram owns it
+            if (ram != null) {
+                ram.close();
             }
-            if (vm != null) {
-                vm.close();
+            if (acquired) {
+                snapshot.release();
             }
-            ram.close();
             throw e;
         }
     }
@@ -220,5 +233,6 @@ final class Shell implements AutoCloseable {
         vm.close();
         ram.close();
         arena.close();
+        snapshot.release();
     }
 }

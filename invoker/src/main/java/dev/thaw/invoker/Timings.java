@@ -3,7 +3,8 @@ package dev.thaw.invoker;
 /**
  * Where one invocation's time went, and what it cost.
  *
- * @param queueNanos  waiting for a runner
+ * @param queueNanos  waiting for a runner (a cold start's VM creation is not in it: it is in
+ *                    {@code totalNanos - queueNanos - runNanos}, with the request's delivery)
  * @param runNanos    the guest running, summed over its time slices (when other work waited,
  *                    it was preempted every few milliseconds and the time between is not counted)
  * @param totalNanos  from submission to the result

@@ -40,7 +40,7 @@ final class VcpuThread implements AutoCloseable {
         if (input.length > shell.inputCapacity()) {
             return Outcomes.inputTooLarge(input.length, shell.inputCapacity(), submitted);
         }
-        Invocation invocation = Invocation.start(shell, input, limits, submitted, deadline, this, reportedOnce);
+        Invocation invocation = Invocation.start(shell, input, limits, submitted, submitted, deadline, this, reportedOnce); // no queue here
         return invocation.finish(invocation.runSlice(deadline));
     }
 

@@ -40,7 +40,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * (the kernel may drop it). Disk is what {@code du} finds in the snapshot store and the
  * registry.
  *
- * <pre>./bench density [--functions N] [--sample M]</pre>
+ * <p>The first calls run one after the other, back to back by default: each leaves the host
+ * work to do after its answer (closing the VM when it idles out, making the next reserved VM:
+ * ~1 ms of kernel time each here), which competes with the next call on a 2-core host.
+ * {@code --pause-ms} spaces them, for the first call of an idle function on a quiet host.
+ *
+ * <pre>./bench density [--functions N] [--sample M] [--pause-ms P]</pre>
  */
 public final class DensityBenchmark {
     private static final byte[] INPUT = "Thaw".getBytes(StandardCharsets.UTF_8);
@@ -49,26 +54,30 @@ public final class DensityBenchmark {
     private final Path root;
     private final int functions;
     private final int sample;
+    private final int pauseMillis; // between the first calls: 0 back to back; more lets the host's background work finish
 
-    private DensityBenchmark(Path root, int functions, int sample) {
+    private DensityBenchmark(Path root, int functions, int sample, int pauseMillis) {
         this.root = root;
         this.functions = functions;
         this.sample = Math.min(sample, functions);
+        this.pauseMillis = pauseMillis;
     }
 
     public static void main(String[] args) throws Exception {
         int functions = 10_000;
         int sample = 2_000;
+        int pauseMillis = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--functions" -> functions = Integer.parseInt(args[++i]);
                 case "--sample" -> sample = Integer.parseInt(args[++i]);
+                case "--pause-ms" -> pauseMillis = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("bench density: unknown option " + args[i]
-                        + " (--functions N, --sample M)");
+                        + " (--functions N, --sample M, --pause-ms P)");
             }
         }
         Path root = Path.of(System.getProperty("thaw.root", ".")).toAbsolutePath().normalize();
-        new DensityBenchmark(root, functions, sample).run();
+        new DensityBenchmark(root, functions, sample, pauseMillis).run();
     }
 
     private void run() throws Exception {
@@ -120,6 +129,7 @@ public final class DensityBenchmark {
                     + engine.shellMemory() + " bytes of shells");
         }
         Memory idle = Memory.now();
+        long idleMappings = Files.readAllLines(Path.of("/proc/self/maps")).size(); // what each VM creation walks
         long idleBytes = idle.minus(before);
         long disk = du(work.resolve("snapshots")) + du(work.resolve("registry"));
 
@@ -127,22 +137,34 @@ public final class DensityBenchmark {
         List<FunctionVersion> chosen = new ArrayList<>(deployed);
         Collections.shuffle(chosen, new Random(42)); // distinct functions: each call is an idle one's first
         long[] latency = new long[sample];
-        long[] queue = new long[sample]; // admitted to started on a runner
-        long[] run = new long[sample]; // started to result: the VM's creation and the run
+        long[] queue = new long[sample]; // admitted to taken up by a runner
+        long[] vm = new long[sample]; // the VM made from the snapshot, the request delivered
+        long[] run = new long[sample]; // the guest running
+        long[] outside = new long[sample]; // outside the engine: the function host, the hand-offs between threads
         int cold = 0;
+        long majorFaults = majorFaults();
         for (int i = 0; i < sample; i++) {
+            if (pauseMillis > 0) {
+                Thread.sleep(pauseMillis);
+            }
             FunctionVersion v = chosen.get(i);
             long t = System.nanoTime();
             InvocationResult r = host.invoke(v, INPUT).join();
             latency[i] = System.nanoTime() - t;
             queue[i] = r.timings().queueNanos();
             run[i] = r.timings().runNanos();
+            vm[i] = r.timings().totalNanos() - queue[i] - run[i];
+            outside[i] = latency[i] - r.timings().totalNanos();
             check(r);
             cold += r.timings().warm() ? 0 : 1;
         }
+        majorFaults = majorFaults() - majorFaults;
         Arrays.sort(latency);
         Arrays.sort(queue);
+        Arrays.sort(vm);
+        Arrays.sort(outside);
         Arrays.sort(run);
+        int p99 = Math.min(sample - 1, sample * 99 / 100);
 
         figures.put("density_functions", String.valueOf(functions));
         figures.put("idle_kib_per_function", String.format("%.1f", idleBytes / 1024.0 / functions));
@@ -152,11 +174,19 @@ public final class DensityBenchmark {
                 (idle.pageTables - before.pageTables) / 1024.0 / functions));
         figures.put("disk_kib_per_function", String.valueOf(disk / 1024 / functions));
         figures.put("deploy_per_s", String.valueOf(deployRate));
-        figures.put("cold_calls", sample + " (" + cold + " of them cold)");
+        figures.put("cold_calls", sample + " (" + cold + " of them cold, " + pauseMillis + " ms apart)");
         figures.put("cold_call_p50_ms", String.format("%.3f", latency[sample / 2] / 1e6));
         figures.put("cold_call_queue_p50_ms", String.format("%.3f", queue[sample / 2] / 1e6));
+        figures.put("cold_call_vm_p50_ms", String.format("%.3f", vm[sample / 2] / 1e6));
         figures.put("cold_call_run_p50_ms", String.format("%.3f", run[sample / 2] / 1e6));
-        figures.put("cold_call_p99_ms", String.format("%.3f", latency[Math.min(sample - 1, sample * 99 / 100)] / 1e6));
+        figures.put("cold_call_host_p50_ms", String.format("%.3f", outside[sample / 2] / 1e6));
+        figures.put("cold_call_p99_ms", String.format("%.3f", latency[p99] / 1e6));
+        figures.put("cold_call_queue_p99_ms", String.format("%.3f", queue[p99] / 1e6));
+        figures.put("cold_call_vm_p99_ms", String.format("%.3f", vm[p99] / 1e6));
+        figures.put("cold_call_run_p99_ms", String.format("%.3f", run[p99] / 1e6));
+        figures.put("cold_call_host_p99_ms", String.format("%.3f", outside[p99] / 1e6));
+        figures.put("process_mappings_idle", String.valueOf(idleMappings));
+        figures.put("cold_call_major_faults", String.valueOf(majorFaults)); // pages read from disk: the snapshot was not in the page cache
     }
 
     private static void check(InvocationResult r) {
@@ -194,6 +224,12 @@ public final class DensityBenchmark {
         tar.putArchiveEntry(e);
         tar.write(content);
         tar.closeArchiveEntry();
+    }
+
+    /** Page faults of this process that read from disk so far (field 12 of /proc/self/stat). */
+    private static long majorFaults() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[9]);
     }
 
     /** Disk blocks under {@code dir}, in bytes (sparse snapshot files count what they use). */

@@ -35,6 +35,7 @@ final class Libc {
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 0x01;
     static final int MAP_PRIVATE = 0x02;
+    static final int MAP_FIXED = 0x10;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final int MADV_DONTNEED = 4;
@@ -129,8 +130,12 @@ final class Libc {
     }
 
     static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
+        return mmap(MemorySegment.NULL, length, prot, flags, fd, offset);
+    }
+
+    static MemorySegment mmap(MemorySegment address, long length, int prot, int flags, int fd, long offset) {
         try {
-            return (MemorySegment) MMAP.invokeExact(CAPTURED.get(), MemorySegment.NULL, length, prot, flags, fd, offset);
+            return (MemorySegment) MMAP.invokeExact(CAPTURED.get(), address, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

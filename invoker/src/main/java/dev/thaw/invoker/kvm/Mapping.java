@@ -26,6 +26,38 @@ public final class Mapping implements AutoCloseable {
         return mapFile(file, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE);
     }
 
+    /**
+     * Address space set aside, inaccessible and backed by nothing, so that a file can be
+     * mapped at a known address later ({@link #copyOnWriteAt}).
+     */
+    public static Mapping reserve(long size) {
+        return map(size, 0, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, "reserved");
+    }
+
+    /**
+     * A copy-on-write view of the first {@code reserved.size()} bytes of {@code file}, mapped
+     * over the address space {@code reserved} set aside, which it replaces in one step: the
+     * range is never unmapped in between, so no other mapping can take it. The returned
+     * mapping owns the range; {@code reserved} must not be closed after this succeeded.
+     */
+    public static Mapping copyOnWriteAt(Mapping reserved, Path file) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = KvmException.check(Libc.open(arena.allocateFrom(file.toString()), Libc.O_CLOEXEC), "open", file.toString());
+        }
+        try {
+            MemorySegment at = Libc.mmap(reserved.segment, reserved.size(), Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_PRIVATE | Libc.MAP_NORESERVE | Libc.MAP_FIXED, fd, 0);
+            if (at.address() == Libc.MAP_FAILED) {
+                throw new KvmException("mmap", Libc.errno(), file + " at a reserved range, " + reserved.size() + " bytes");
+            }
+            reserved.closed = true; // the range is the new mapping's now
+            return new Mapping(at.reinterpret(reserved.size()));
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
     /** A read-only view of a file, shared with every other mapping of it. */
     public static Mapping readOnly(Path file, long size) {
         return mapFile(file, size, Libc.PROT_READ, Libc.MAP_SHARED);

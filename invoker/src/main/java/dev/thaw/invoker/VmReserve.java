@@ -1,0 +1,267 @@
+package dev.thaw.invoker;
+
+import dev.thaw.invoker.kvm.Kvm;
+import dev.thaw.invoker.kvm.Mapping;
+import dev.thaw.invoker.kvm.Vcpu;
+import dev.thaw.invoker.kvm.Vm;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * VMs made ahead of need, so that a cold start does not wait for one: a VM with its vCPU
+ * (CPUID and XCR0 set) and, once the reserve has seen a cold start of that memory size, a
+ * memory slot over address space set aside for guest memory. What depends on the function,
+ * its snapshot's memory and registers, is put in at the cold start: the snapshot's memory file
+ * is mapped over the set-aside range ({@link Mapping#copyOnWriteAt}), which KVM follows
+ * without a change of memory slot.
+ *
+ * <p>Why: on this host KVM_CREATE_VM costs ~0.25 ms, more in a process with many mappings
+ * (see {@link dev.thaw.invoker.snapshot.Snapshot}), and KVM_SET_USER_MEMORY_REGION waits for
+ * an SRCU grace period: ~45 us on an idle machine, milliseconds when both cores are busy. None
+ * of that depends on the function, so none of it need be on a cold start's path.
+ *
+ * <p>Replenishing. A VM taken is replaced in kind (same memory size), but not at once: making
+ * a VM takes the process's mmap lock for writing, which would stall the cold start's own page
+ * faults. Runners call {@link #replenish()} when they have nothing to do; an empty reserve
+ * replenishes at once. The filler thread then makes the missing VMs, oldest debt first; when
+ * the reserve is full it drops its oldest VM to make room, so it follows the sizes in demand.
+ *
+ * <p>Cost: each reserved VM holds the kernel's memory for a VM with one vCPU and its slot
+ * (about 0.5 MiB here), so the reserve is small: one per runner by default.
+ */
+final class VmReserve implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(VmReserve.class.getName());
+    private static final long RETRY_AFTER_FAILURE_MILLIS = 1_000;
+    private static final long NO_SLOT = 0;
+
+    /**
+     * A VM and its vCPU, no registers set; with a memory slot of {@code slotBytes} over
+     * {@code range} (dirty pages logged), or, when {@code slotBytes} is 0, no slot and no range.
+     */
+    record EmptyVm(Vm vm, Vcpu vcpu, long slotBytes, Mapping range) implements AutoCloseable {
+        static EmptyVm create(Kvm kvm, long slotBytes) {
+            Vm vm = kvm.createVm();
+            Vcpu vcpu = null;
+            Mapping range = null;
+            try {
+                vcpu = vm.createVcpu(0);
+                if (slotBytes != NO_SLOT) {
+                    range = Mapping.reserve(slotBytes);
+                    vm.mapMemory(0, 0, range.segment(), true);
+                }
+                return new EmptyVm(vm, vcpu, slotBytes, range);
+            } catch (RuntimeException e) {
+                if (vcpu != null) {
+                    vcpu.close();
+                }
+                vm.close();
+                if (range != null) {
+                    range.close();
+                }
+                throw e;
+            }
+        }
+
+        /** Closes the VM, and unmaps its range unless guest memory was mapped over it. */
+        @Override
+        public void close() {
+            vcpu.close();
+            vm.close();
+            if (range != null) {
+                range.close();
+            }
+        }
+    }
+
+    private final Kvm kvm;
+    private final int capacity;
+    private final Object lock = new Object();
+    private final ArrayDeque<EmptyVm> ready = new ArrayDeque<>(); // oldest first; guarded by lock
+    private final ArrayDeque<Long> owed = new ArrayDeque<>(); // sizes taken, not yet asked for; guarded by lock
+    private final ArrayDeque<Long> wanted = new ArrayDeque<>(); // sizes the filler is to make; guarded by lock
+    private final AtomicLong taken = new AtomicLong();
+    private final AtomicLong missed = new AtomicLong();
+    private volatile int available;
+    private volatile boolean indebted;
+    private final Thread filler;
+    private volatile boolean closed;
+
+    /** A reserve of {@code capacity} VMs (at first without memory slots); 0 makes every VM on demand. */
+    VmReserve(Kvm kvm, int capacity) {
+        this.kvm = kvm;
+        this.capacity = capacity;
+        for (int i = 0; i < capacity; i++) {
+            wanted.add(NO_SLOT);
+        }
+        this.filler = capacity == 0 ? null : Thread.ofPlatform().name("thaw-vm-reserve").daemon().start(this::fill);
+    }
+
+    /**
+     * A VM for guest memory of {@code memoryBytes}: a reserved one with a slot of that size,
+     * else a reserved one without a slot, else one made now.
+     */
+    EmptyVm take(long memoryBytes) {
+        EmptyVm vm;
+        boolean empty;
+        synchronized (lock) {
+            vm = pick(memoryBytes);
+            if (capacity > 0) {
+                owed.add(memoryBytes);
+                indebted = true;
+            }
+            available = ready.size();
+            empty = ready.isEmpty();
+        }
+        if (empty) {
+            replenish(); // under pressure: making VMs now beats cold starts making their own
+        }
+        if (vm != null) {
+            taken.incrementAndGet();
+            return vm;
+        }
+        missed.incrementAndGet();
+        return EmptyVm.create(kvm, NO_SLOT);
+    }
+
+    private EmptyVm pick(long memoryBytes) {
+        EmptyVm fallback = null;
+        for (Iterator<EmptyVm> it = ready.descendingIterator(); it.hasNext(); ) {
+            EmptyVm vm = it.next();
+            if (vm.slotBytes() == memoryBytes) {
+                it.remove();
+                return vm;
+            }
+            if (vm.slotBytes() == NO_SLOT && fallback == null) {
+                fallback = vm;
+            }
+        }
+        if (fallback != null) {
+            ready.remove(fallback);
+        }
+        return fallback;
+    }
+
+    /** Lets the filler make up for the VMs taken so far. Cheap when nothing was taken. */
+    void replenish() {
+        if (!indebted) {
+            return;
+        }
+        synchronized (lock) {
+            wanted.addAll(owed);
+            owed.clear();
+            indebted = false;
+            lock.notifyAll();
+        }
+    }
+
+    /** VMs handed out from the reserve. */
+    long taken() {
+        return taken.get();
+    }
+
+    /** VMs made on demand because the reserve had none that fitted. */
+    long missed() {
+        return missed.get();
+    }
+
+    /** VMs waiting in the reserve now with a slot for {@code memoryBytes} of guest memory. */
+    int available(long memoryBytes) {
+        synchronized (lock) {
+            return (int) ready.stream().filter(vm -> vm.slotBytes() == memoryBytes).count();
+        }
+    }
+
+    /** VMs waiting in the reserve now. */
+    int available() {
+        return available;
+    }
+
+    private void fill() {
+        while (!closed) {
+            long size;
+            synchronized (lock) {
+                while (wanted.isEmpty() && !closed) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                size = wanted.poll();
+            }
+            EmptyVm vm;
+            try {
+                vm = EmptyVm.create(kvm, size);
+            } catch (RuntimeException e) { // out of memory or descriptors: cold starts make their own meanwhile
+                LOG.log(System.Logger.Level.WARNING, "could not make a VM for the reserve; retrying in "
+                        + RETRY_AFTER_FAILURE_MILLIS + " ms: " + e.getMessage());
+                synchronized (lock) {
+                    wanted.addFirst(size);
+                }
+                if (!sleep(RETRY_AFTER_FAILURE_MILLIS)) {
+                    return;
+                }
+                continue;
+            }
+            EmptyVm dropped = null;
+            synchronized (lock) {
+                if (ready.size() >= capacity) {
+                    dropped = ready.pollFirst(); // the oldest: a size no longer in demand, most likely
+                }
+                ready.addLast(vm);
+                available = ready.size();
+            }
+            if (dropped != null) {
+                dropped.close();
+            }
+            if (closed) { // close() may have drained the reserve before this VM went in
+                drain();
+            }
+        }
+    }
+
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            EmptyVm vm;
+            synchronized (lock) {
+                vm = ready.pollFirst();
+                available = ready.size();
+            }
+            if (vm == null) {
+                return;
+            }
+            vm.close();
+        }
+    }
+
+    /** Stops the filler and closes the VMs in the reserve. */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        if (filler != null) {
+            filler.interrupt();
+            try {
+                filler.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        drain();
+    }
+}

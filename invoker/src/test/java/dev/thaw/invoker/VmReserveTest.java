@@ -1,0 +1,68 @@
+package dev.thaw.invoker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.thaw.invoker.kvm.Kvm;
+import dev.thaw.invoker.testing.KvmTest;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The reserve of VMs made ahead of cold starts: it fills, replaces in kind, and only when asked. */
+@KvmTest
+@Timeout(60)
+class VmReserveTest {
+    private static final long MIB_8 = 8L << 20;
+    private static final long MIB_16 = 16L << 20;
+
+    private static void await(String what, long expected, LongSupplier value) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (value.getAsLong() != expected && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(expected, value.getAsLong(), what);
+    }
+
+    @Test
+    void aTakenVmIsReplacedInKindOnlyOnceTheTakerLetsIt() throws Exception {
+        try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 2)) {
+            await("VMs made at start", 2, reserve::available);
+
+            try (VmReserve.EmptyVm first = reserve.take(MIB_8)) {
+                assertEquals(0, first.slotBytes(), "the first VMs have no slot: no size was asked for yet");
+                assertNull(first.range());
+            }
+            Thread.sleep(100);
+            assertEquals(1, reserve.available(), "nothing is made while a cold start may still be running");
+
+            reserve.replenish();
+            await("VMs after replenishing", 2, reserve::available);
+            try (VmReserve.EmptyVm second = reserve.take(MIB_8)) {
+                assertEquals(MIB_8, second.slotBytes(), "the replacement has a slot of the size taken");
+                assertNotNull(second.range());
+                assertEquals(MIB_8, second.range().size());
+            }
+            try (VmReserve.EmptyVm other = reserve.take(MIB_16)) {
+                assertEquals(0, other.slotBytes(), "no 16 MiB VM yet: the one without a slot fits any size");
+            }
+            assertEquals(3, reserve.taken());
+            // That emptied the reserve, which replenishes at once: both sizes taken come back.
+            await("VMs after the reserve ran dry", 2, reserve::available);
+            try (VmReserve.EmptyVm a = reserve.take(MIB_16); VmReserve.EmptyVm b = reserve.take(MIB_16)) {
+                assertEquals(MIB_16, a.slotBytes());
+                assertEquals(0, b.slotBytes(), "the only other VM has an 8 MiB slot: one was made on demand");
+                assertEquals(1, reserve.missed());
+            }
+            reserve.replenish();
+            // The second 16 MiB VM pushes out the 8 MiB one: the reserve follows demand.
+            await("16 MiB VMs after replenishing two", 2, () -> reserve.available(MIB_16));
+            assertEquals(2, reserve.available());
+            try (VmReserve.EmptyVm a = reserve.take(MIB_16); VmReserve.EmptyVm b = reserve.take(MIB_16)) {
+                assertEquals(MIB_16, a.slotBytes());
+                assertEquals(MIB_16, b.slotBytes());
+            }
+        }
+    }
+}
