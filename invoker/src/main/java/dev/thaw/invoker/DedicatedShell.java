@@ -52,7 +52,7 @@ public final class DedicatedShell implements AutoCloseable {
 
     private Shell newShell() {
         pool.stats().created.incrementAndGet();
-        return Shell.create(engine.vmReserve().take(pool.snapshot().memorySize()), pool.snapshot(), vcpu.slot().runMask());
+        return Shell.create(engine.vmReserve().take(pool.snapshot().memorySize(), VmReserve.ANY_THREAD), pool.snapshot(), vcpu.slot().runMask());
     }
 
     private Result runAndRelease(Shell s, byte[] input, Limits limits) {

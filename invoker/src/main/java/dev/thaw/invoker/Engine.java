@@ -196,6 +196,16 @@ public final class Engine implements AutoCloseable {
         return vmReserve.available();
     }
 
+    /** VMs of retired shells that went back to the reserve instead of being closed. */
+    public long recycledVms() {
+        return vmReserve.recycled();
+    }
+
+    /** Cold starts that ran in a recycled VM ({@link #recycledVms()}). */
+    public long reusedVms() {
+        return vmReserve.reused();
+    }
+
     Runner runner(int index) {
         return runners[index];
     }
@@ -234,6 +244,27 @@ public final class Engine implements AutoCloseable {
 
     void closeLater(Shell shell) {
         closer.execute(shell::close);
+    }
+
+    /**
+     * Off the caller's thread: a shell no pool keeps any more. Reset and whole, its VM goes
+     * back to the reserve for a cold start on runner {@code runner} ({@link Shell#recycle});
+     * broken, or when recycling fails, it is closed.
+     */
+    void retire(Shell shell, int runner) {
+        closer.execute(() -> {
+            if (!shell.broken()) {
+                try {
+                    vmReserve.giveBack(shell.recycle(runner));
+                    return;
+                } catch (RuntimeException e) { // recycle closed it all
+                    System.getLogger(Engine.class.getName()).log(System.Logger.Level.WARNING,
+                            "recycling a VM failed; it was closed: " + e.getMessage());
+                    return;
+                }
+            }
+            shell.close();
+        });
     }
 
     void forget(ShellPool pool) {

@@ -353,7 +353,7 @@ final class Runner {
 
     /** A new shell of the pool, counted and accounted here. */
     private Shell create(ShellPool pool) {
-        Shell shell = Shell.create(engine.vmReserve().take(pool.snapshot().memorySize()), pool.snapshot(), slot.runMask());
+        Shell shell = Shell.create(engine.vmReserve().take(pool.snapshot().memorySize(), index), pool.snapshot(), slot.runMask());
         pool.stats().created.incrementAndGet();
         pool.stats().shells.incrementAndGet();
         shell.accountedBytes = pool.shellBytes();
@@ -367,10 +367,10 @@ final class Runner {
         closeUncounted(shell);
     }
 
-    /** Closes a shell (off this thread) already taken off its pool's count. */
+    /** Closes a shell (off this thread) already taken off its pool's count; its VM may serve another cold start here. */
     private void closeUncounted(Shell shell) {
         account(-shell.accountedBytes);
-        engine.closeLater(shell);
+        engine.retire(shell, index);
     }
 
     /** A shell discarded (broken): closed, and replaced in the background if the pool wants it. */

@@ -227,6 +227,50 @@ final class Shell implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns this shell, idle and reset, back into an empty VM with a memory slot of the same
+     * size, for a cold start of any function on the runner {@code owner} (KVM binds the vCPU to
+     * the thread that ran it). Cheaper than closing it and making a new VM: no VM to destroy,
+     * none to create, both of which walk or lock the whole process's memory map.
+     *
+     * <p>What a next function could see of this one, and why it cannot:
+     * <ul>
+     * <li>memory: the slot is deleted first, which drops every KVM mapping of it and every
+     *     shadow page of a guest page table in it; then this function's pages are discarded
+     *     (the range set aside again, inaccessible), and the new slot covers nothing until the
+     *     next snapshot's file is mapped over it;</li>
+     * <li>registers: the next {@link #create} sets sregs, regs and the FPU, and every resume
+     *     restores the extended state by XRSTOR from that snapshot, as between two invocations
+     *     of one shell; state only CPL0 can change (MSRs, debug and control registers beyond
+     *     sregs) is out of a guest's reach.</li>
+     * </ul>
+     * This shell is unusable afterwards, even if recycling fails (then everything is closed).
+     */
+    VmReserve.EmptyVm recycle(int owner) {
+        if (broken) {
+            throw new IllegalStateException("a broken shell is closed, never recycled");
+        }
+        Mapping range = null;
+        try {
+            vm.unmapMemory(0);
+            range = ram.toReserve();
+            vm.mapMemory(0, 0, range.segment(), true);
+            arena.close();
+            snapshot.release();
+            return new VmReserve.EmptyVm(vm, vcpu, range.size(), range, owner);
+        } catch (RuntimeException e) {
+            vcpu.close();
+            vm.close();
+            if (range != null) {
+                range.close();
+            }
+            ram.close(); // a no-op once the range was set aside
+            arena.close();
+            snapshot.release();
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         vcpu.close();

@@ -34,12 +34,21 @@ final class VmReserve implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VmReserve.class.getName());
     private static final long RETRY_AFTER_FAILURE_MILLIS = 1_000;
     private static final long NO_SLOT = 0;
+    /**
+     * Recycled VMs held per runner at most: enough to carry shells retired at one moment over
+     * to cold starts a little later, without making or destroying VMs in between.
+     */
+    static final int RECYCLED_PER_RUNNER = 8;
+    /** The owner of a vCPU that never ran: any thread may run it first. */
+    static final int ANY_THREAD = -1;
 
     /**
      * A VM and its vCPU, no registers set; with a memory slot of {@code slotBytes} over
      * {@code range} (dirty pages logged), or, when {@code slotBytes} is 0, no slot and no range.
+     * {@code owner}: the runner whose thread ran the vCPU (a recycled shell's), which alone may
+     * run it again; {@link #ANY_THREAD} for a vCPU that never ran.
      */
-    record EmptyVm(Vm vm, Vcpu vcpu, long slotBytes, Mapping range) implements AutoCloseable {
+    record EmptyVm(Vm vm, Vcpu vcpu, long slotBytes, Mapping range, int owner) implements AutoCloseable {
         static EmptyVm create(Kvm kvm, long slotBytes) {
             Vm vm = kvm.createVm();
             Vcpu vcpu = null;
@@ -50,7 +59,7 @@ final class VmReserve implements AutoCloseable {
                     range = Mapping.reserve(slotBytes);
                     vm.mapMemory(0, 0, range.segment(), true);
                 }
-                return new EmptyVm(vm, vcpu, slotBytes, range);
+                return new EmptyVm(vm, vcpu, slotBytes, range, ANY_THREAD);
             } catch (RuntimeException e) {
                 if (vcpu != null) {
                     vcpu.close();
@@ -75,38 +84,48 @@ final class VmReserve implements AutoCloseable {
     }
 
     private final Kvm kvm;
-    private final int capacity;
+    private final int runners; // the VMs made ahead: one per runner
+    private final int capacity; // the most VMs held, recycled ones included
     private final Object lock = new Object();
     private final ArrayDeque<EmptyVm> ready = new ArrayDeque<>(); // oldest first; guarded by lock
     private final ArrayDeque<Long> owed = new ArrayDeque<>(); // sizes taken, not yet asked for; guarded by lock
     private final ArrayDeque<Long> wanted = new ArrayDeque<>(); // sizes the filler is to make; guarded by lock
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong missed = new AtomicLong();
+    private final AtomicLong recycled = new AtomicLong();
+    private final AtomicLong reused = new AtomicLong();
     private volatile int available;
     private volatile boolean indebted;
     private final Thread filler;
     private volatile boolean closed;
 
-    /** A reserve of {@code capacity} VMs (at first without memory slots); 0 makes every VM on demand. */
-    VmReserve(Kvm kvm, int capacity) {
+    /**
+     * A reserve for {@code runners} runners: it makes one VM ahead per runner (at first without
+     * memory slots) and holds up to {@link #RECYCLED_PER_RUNNER} per runner; 0 makes every VM
+     * on demand.
+     */
+    VmReserve(Kvm kvm, int runners) {
         this.kvm = kvm;
-        this.capacity = capacity;
-        for (int i = 0; i < capacity; i++) {
+        this.runners = runners;
+        this.capacity = runners * RECYCLED_PER_RUNNER;
+        for (int i = 0; i < runners; i++) {
             wanted.add(NO_SLOT);
         }
-        this.filler = capacity == 0 ? null : Thread.ofPlatform().name("thaw-vm-reserve").daemon().start(this::fill);
+        this.filler = runners == 0 ? null : Thread.ofPlatform().name("thaw-vm-reserve").daemon().start(this::fill);
     }
 
     /**
-     * A VM for guest memory of {@code memoryBytes}: a reserved one with a slot of that size,
-     * else a reserved one without a slot, else one made now.
+     * A VM for guest memory of {@code memoryBytes}, to be run by runner {@code runner}
+     * ({@link #ANY_THREAD} for another thread): a reserved one with a slot of that size
+     * (recycled by that runner, or never run), else a reserved one without a slot, else one
+     * made now.
      */
-    EmptyVm take(long memoryBytes) {
+    EmptyVm take(long memoryBytes, int runner) {
         EmptyVm vm;
         boolean empty;
         synchronized (lock) {
-            vm = pick(memoryBytes);
-            if (capacity > 0) {
+            vm = pick(memoryBytes, runner);
+            if (runners > 0) {
                 owed.add(memoryBytes);
                 indebted = true;
             }
@@ -118,16 +137,22 @@ final class VmReserve implements AutoCloseable {
         }
         if (vm != null) {
             taken.incrementAndGet();
+            if (vm.owner() != ANY_THREAD) {
+                reused.incrementAndGet();
+            }
             return vm;
         }
         missed.incrementAndGet();
         return EmptyVm.create(kvm, NO_SLOT);
     }
 
-    private EmptyVm pick(long memoryBytes) {
+    private EmptyVm pick(long memoryBytes, int runner) {
         EmptyVm fallback = null;
         for (Iterator<EmptyVm> it = ready.descendingIterator(); it.hasNext(); ) {
             EmptyVm vm = it.next();
+            if (vm.owner() != ANY_THREAD && vm.owner() != runner) {
+                continue;
+            }
             if (vm.slotBytes() == memoryBytes) {
                 it.remove();
                 return vm;
@@ -140,6 +165,42 @@ final class VmReserve implements AutoCloseable {
             ready.remove(fallback);
         }
         return fallback;
+    }
+
+    /**
+     * Takes back a VM made from a retired shell ({@link Shell#recycle}): it pays a VM the
+     * reserve is owed or about to make, of its size; when the reserve is full, its oldest VM
+     * makes room.
+     */
+    void giveBack(EmptyVm vm) {
+        EmptyVm dropped = null;
+        synchronized (lock) {
+            if (!owed.remove(vm.slotBytes())) {
+                wanted.remove(vm.slotBytes()); // not made now: this one takes its place
+            }
+            if (ready.size() >= capacity) {
+                dropped = ready.pollFirst();
+            }
+            ready.addLast(vm);
+            available = ready.size();
+            recycled.incrementAndGet();
+        }
+        if (dropped != null) {
+            dropped.close();
+        }
+        if (closed) {
+            drain();
+        }
+    }
+
+    /** VMs recycled from retired shells so far. */
+    long recycled() {
+        return recycled.get();
+    }
+
+    /** Recycled VMs taken for a cold start so far. */
+    long reused() {
+        return reused.get();
     }
 
     /** Lets the filler make up for the VMs taken so far. Cheap when nothing was taken. */
@@ -193,6 +254,11 @@ final class VmReserve implements AutoCloseable {
                 }
                 size = wanted.poll();
             }
+            synchronized (lock) {
+                if (servesEveryRunner(size)) { // recycled VMs paid for it meanwhile
+                    continue;
+                }
+            }
             EmptyVm vm;
             try {
                 vm = EmptyVm.create(kvm, size);
@@ -222,6 +288,31 @@ final class VmReserve implements AutoCloseable {
                 drain();
             }
         }
+    }
+
+    /**
+     * Whether the reserve holds a VM with a slot of {@code size} for each runner: one per
+     * runner at least, and one each runner may run. Holding the lock.
+     */
+    private boolean servesEveryRunner(long size) {
+        int count = 0;
+        int anyThread = 0;
+        boolean[] owned = new boolean[runners];
+        for (EmptyVm vm : ready) {
+            if (vm.slotBytes() == size) {
+                count++;
+                if (vm.owner() == ANY_THREAD) {
+                    anyThread++;
+                } else if (vm.owner() < runners) {
+                    owned[vm.owner()] = true;
+                }
+            }
+        }
+        int unserved = 0;
+        for (boolean o : owned) {
+            unserved += o ? 0 : 1;
+        }
+        return count >= runners && anyThread >= unserved;
     }
 
     private static boolean sleep(long millis) {

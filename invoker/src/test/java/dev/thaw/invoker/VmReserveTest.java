@@ -30,7 +30,7 @@ class VmReserveTest {
         try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 2)) {
             await("VMs made at start", 2, reserve::available);
 
-            try (VmReserve.EmptyVm first = reserve.take(MIB_8)) {
+            try (VmReserve.EmptyVm first = reserve.take(MIB_8, VmReserve.ANY_THREAD)) {
                 assertEquals(0, first.slotBytes(), "the first VMs have no slot: no size was asked for yet");
                 assertNull(first.range());
             }
@@ -39,29 +39,53 @@ class VmReserveTest {
 
             reserve.replenish();
             await("VMs after replenishing", 2, reserve::available);
-            try (VmReserve.EmptyVm second = reserve.take(MIB_8)) {
+            try (VmReserve.EmptyVm second = reserve.take(MIB_8, VmReserve.ANY_THREAD)) {
                 assertEquals(MIB_8, second.slotBytes(), "the replacement has a slot of the size taken");
                 assertNotNull(second.range());
                 assertEquals(MIB_8, second.range().size());
             }
-            try (VmReserve.EmptyVm other = reserve.take(MIB_16)) {
+            try (VmReserve.EmptyVm other = reserve.take(MIB_16, VmReserve.ANY_THREAD)) {
                 assertEquals(0, other.slotBytes(), "no 16 MiB VM yet: the one without a slot fits any size");
             }
             assertEquals(3, reserve.taken());
             // That emptied the reserve, which replenishes at once: both sizes taken come back.
             await("VMs after the reserve ran dry", 2, reserve::available);
-            try (VmReserve.EmptyVm a = reserve.take(MIB_16); VmReserve.EmptyVm b = reserve.take(MIB_16)) {
+            try (VmReserve.EmptyVm a = reserve.take(MIB_16, VmReserve.ANY_THREAD); VmReserve.EmptyVm b = reserve.take(MIB_16, VmReserve.ANY_THREAD)) {
                 assertEquals(MIB_16, a.slotBytes());
                 assertEquals(0, b.slotBytes(), "the only other VM has an 8 MiB slot: one was made on demand");
                 assertEquals(1, reserve.missed());
             }
             reserve.replenish();
-            // The second 16 MiB VM pushes out the 8 MiB one: the reserve follows demand.
             await("16 MiB VMs after replenishing two", 2, () -> reserve.available(MIB_16));
-            assertEquals(2, reserve.available());
-            try (VmReserve.EmptyVm a = reserve.take(MIB_16); VmReserve.EmptyVm b = reserve.take(MIB_16)) {
+            assertEquals(1, reserve.available(MIB_8), "a size no longer taken stays while the reserve has room");
+            try (VmReserve.EmptyVm a = reserve.take(MIB_16, VmReserve.ANY_THREAD); VmReserve.EmptyVm b = reserve.take(MIB_16, VmReserve.ANY_THREAD)) {
                 assertEquals(MIB_16, a.slotBytes());
                 assertEquals(MIB_16, b.slotBytes());
+            }
+        }
+    }
+
+    @Test
+    void aRecycledVmServesOnlyItsRunnerAndSparesTheReserveMakingOne() throws Exception {
+        try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 2)) {
+            await("VMs made at start", 2, reserve::available);
+            try (VmReserve.EmptyVm taken = reserve.take(MIB_8, 0)) {
+                assertEquals(0, taken.slotBytes());
+            }
+            VmReserve.EmptyVm made = VmReserve.EmptyVm.create(kvm, MIB_8);
+            reserve.giveBack(new VmReserve.EmptyVm(made.vm(), made.vcpu(), MIB_8, made.range(), 0)); // run by runner 0
+            assertEquals(1, reserve.recycled());
+            reserve.replenish();
+            Thread.sleep(100);
+            assertEquals(2, reserve.available(), "the recycled VM paid for the one taken: none was made");
+            try (VmReserve.EmptyVm other = reserve.take(MIB_8, 1)) {
+                assertEquals(0, other.slotBytes(), "runner 1 may not run runner 0's vCPU: it gets the one without a slot");
+                assertEquals(VmReserve.ANY_THREAD, other.owner());
+            }
+            try (VmReserve.EmptyVm own = reserve.take(MIB_8, 0)) {
+                assertEquals(0, own.owner());
+                assertEquals(MIB_8, own.slotBytes());
+                assertEquals(1, reserve.reused());
             }
         }
     }

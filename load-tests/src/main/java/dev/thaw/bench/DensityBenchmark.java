@@ -142,6 +142,8 @@ public final class DensityBenchmark {
         long[] run = new long[sample]; // the guest running
         long[] outside = new long[sample]; // outside the engine: the function host, the hand-offs between threads
         int cold = 0;
+        long recycled = engine.recycledVms();
+        long reused = engine.reusedVms();
         long majorFaults = majorFaults();
         for (int i = 0; i < sample; i++) {
             if (pauseMillis > 0) {
@@ -159,6 +161,8 @@ public final class DensityBenchmark {
             cold += r.timings().warm() ? 0 : 1;
         }
         majorFaults = majorFaults() - majorFaults;
+        recycled = engine.recycledVms() - recycled;
+        reused = engine.reusedVms() - reused;
         Arrays.sort(latency);
         Arrays.sort(queue);
         Arrays.sort(vm);
@@ -186,6 +190,8 @@ public final class DensityBenchmark {
         figures.put("cold_call_run_p99_ms", String.format("%.3f", run[p99] / 1e6));
         figures.put("cold_call_host_p99_ms", String.format("%.3f", outside[p99] / 1e6));
         figures.put("process_mappings_idle", String.valueOf(idleMappings));
+        figures.put("cold_call_recycled_vms", reused + " of the calls ran in a VM recycled from a retired shell ("
+                + recycled + " recycled meanwhile)");
         figures.put("cold_call_major_faults", String.valueOf(majorFaults)); // pages read from disk: the snapshot was not in the page cache
     }
 

@@ -2,9 +2,11 @@ package dev.thaw.snapshotter;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.DedicatedShell;
+import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.ShellPool;
@@ -19,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Nothing one invocation leaves in its VM (registers of any width, protection keys, memory)
- * reaches the next invocation on the same warm shell.
+ * reaches the next invocation on the same warm shell, nor the next function whose cold start
+ * gets the VM back from the reserve.
  */
 @KvmTest
 class InvocationIsolationTest {
@@ -96,5 +99,54 @@ class InvocationIsolationTest {
             assertTrue(next.timings().warm(), "not on the warm shell the lock-out ran on: " + next);
             assertEquals(before, report(next));
         }
+    }
+
+    /**
+     * A retired shell's VM serves the next cold start of another function on its runner
+     * ({@code Shell.recycle}): that function must find nothing of the first one, in memory or
+     * in registers. Two pools of one snapshot are two functions to the engine; each keeps no
+     * shell (max 0), so every call is a cold start and every shell is retired after it.
+     */
+    @Test
+    void aVmRecycledFromAnotherFunctionsShellShowsItNothingOfThatFunction() throws Exception {
+        Path dirty = TestSnapshots.build("unikernel-base/tests/dirty-pages").directory();
+        Path vector = TestSnapshots.build("unikernel-base/tests/vector-state").directory();
+        try (Engine engine = Engine.start(1)) {
+            try (ShellPool writer = engine.open(dirty, 0); ShellPool reader = engine.open(dirty, 0)) {
+                for (int i = 0; i < 3; i++) {
+                    long reused = engine.reusedVms();
+                    Result wrote = writer.invoke("w".getBytes(UTF_8), LIMITS);
+                    assertEquals("written=0 counter=7 heap=0\n", wrote.stdoutText(), wrote::toString);
+                    awaitRecycled(engine, 2 * i + 1);
+                    Result read = reader.invoke("r".getBytes(UTF_8), LIMITS);
+                    assertFalse(read.timings().warm());
+                    assertEquals("written=0 counter=7 heap=0\n", read.stdoutText(),
+                            "the VM the other function wrote 6 MiB in leaked them: " + read);
+                    assertTrue(engine.reusedVms() > reused, "no cold start ran in a recycled VM");
+                    awaitRecycled(engine, 2 * i + 2);
+                }
+            }
+            try (ShellPool first = engine.open(vector, 0); ShellPool second = engine.open(vector, 0)) {
+                Map<String, String> fresh = report(first.invoke(new byte[0], LIMITS));
+                for (int i = 0; i < 3; i++) {
+                    long reused = engine.reusedVms();
+                    long recycled = engine.recycledVms();
+                    report(first.invoke(new byte[0], LIMITS)); // fills every register with its pattern
+                    awaitRecycled(engine, recycled + 1);
+                    Map<String, String> next = report(second.invoke(new byte[0], LIMITS));
+                    assertEquals("none", next.get("leaked"), "registers of the other function's VM: " + next);
+                    assertEquals(fresh, next, "other extended state than in a new VM");
+                    assertTrue(engine.reusedVms() > reused, "no cold start ran in a recycled VM");
+                }
+            }
+        }
+    }
+
+    private static void awaitRecycled(Engine engine, long expected) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (engine.recycledVms() < expected && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        assertTrue(engine.recycledVms() >= expected, "retired shells recycled: " + engine.recycledVms() + " of " + expected);
     }
 }

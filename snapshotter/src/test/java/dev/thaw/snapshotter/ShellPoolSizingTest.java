@@ -98,7 +98,9 @@ class ShellPoolSizingTest {
             Result cold = ok(pool);
             assertFalse(cold.timings().warm(), "no shell was idle: the VM was created for this call");
             assertTrue(pool.snapshot().mapped(), "a shell maps the snapshot again");
-            await("the reserve of empty VMs refilled after the cold start", 2, () -> (long) engine.reservedVms());
+            // The four trimmed shells' VMs went back to the reserve (recycled), not closed.
+            assertTrue(engine.recycledVms() >= 4, "recycled VMs: " + engine.recycledVms());
+            await("the reserve holds a VM per runner after the cold start", 1, () -> engine.reservedVms() >= 2 ? 1L : 0L);
             assertEquals(1, pool.stats().coldStarts());
             assertTrue(ok(pool).timings().warm(), "the shell a cold start created is kept for the next call");
         }

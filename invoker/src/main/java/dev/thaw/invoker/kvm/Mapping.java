@@ -83,6 +83,24 @@ public final class Mapping implements AutoCloseable {
         return new Mapping(address.reinterpret(size));
     }
 
+    /**
+     * Discards this mapping's pages and sets its range aside again, inaccessible (as {@link
+     * #reserve}), in one step: the range is never unmapped in between. The returned mapping
+     * owns the range; this one is closed.
+     */
+    public Mapping toReserve() {
+        if (closed) {
+            throw new IllegalStateException("the mapping is closed");
+        }
+        MemorySegment at = Libc.mmap(segment, segment.byteSize(), 0,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
+        if (at.address() == Libc.MAP_FAILED) {
+            throw new KvmException("mmap", Libc.errno(), "setting aside " + segment.byteSize() + " bytes");
+        }
+        closed = true;
+        return new Mapping(at.reinterpret(segment.byteSize()));
+    }
+
     public MemorySegment segment() {
         return segment;
     }

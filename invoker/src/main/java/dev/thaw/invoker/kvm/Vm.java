@@ -35,6 +35,19 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
+     * Deletes a memory slot: KVM drops every mapping of it, and every shadow page of a guest
+     * page table in it, so nothing the guest's old memory set up survives.
+     */
+    public void unmapMemory(int slot) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment r = a.allocate(KVM_USERSPACE_MEMORY_REGION);
+            r.set(JAVA_INT, 0, slot); // memory_size 0: delete
+            KvmException.check(Libc.ioctl(fd, KvmApi.KVM_SET_USER_MEMORY_REGION, r),
+                    "KVM_SET_USER_MEMORY_REGION", "deleting slot " + slot);
+        }
+    }
+
+    /**
      * Fills {@code bitmap} with the pages of {@code slot} the guest wrote since the last call
      * (one bit per 4 KiB page) and write-protects them again, so the next write is seen too.
      */
