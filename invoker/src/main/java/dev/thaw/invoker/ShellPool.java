@@ -28,8 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * engine does the work off the invocation path, on the runner threads that own the shells.
  */
 public final class ShellPool implements AutoCloseable {
-    /** How long {@link #invoke} waits by spinning before it blocks: twice a warm invocation here. */
-    static final long INVOKE_SPIN_NANOS = 100_000;
     private final Engine engine;
     private final Snapshot snapshot;
     private final AtomicIntegerArray idleByRunner;
@@ -121,20 +119,10 @@ public final class ShellPool implements AutoCloseable {
         return reportedOnce;
     }
 
-    /**
-     * Runs one invocation and waits for it; throws {@link EngineBusyException} like {@link #submit}.
-     * It spins for the first {@link #INVOKE_SPIN_NANOS} before it blocks: a short function is
-     * over by then, and a caller that never parked needs no wake-up from the runner (a futex
-     * call there, a scheduler wake-up here: together about as long as the invocation).
-     */
+    /** Runs one invocation and waits for it; throws {@link EngineBusyException} like {@link #submit}. */
     public Result invoke(byte[] input, Limits limits) {
         try {
-            CompletableFuture<Result> result = submit(input, limits);
-            long until = System.nanoTime() + INVOKE_SPIN_NANOS;
-            while (!result.isDone() && System.nanoTime() - until < 0) {
-                Thread.onSpinWait();
-            }
-            return result.get();
+            return submit(input, limits).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for an invocation", e);
