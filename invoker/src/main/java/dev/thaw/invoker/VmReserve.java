@@ -146,25 +146,32 @@ final class VmReserve implements AutoCloseable {
         return EmptyVm.create(kvm, NO_SLOT);
     }
 
+    /**
+     * The newest VM with a slot of that size that this runner recycled, else the newest such
+     * VM that never ran (any runner can take those: they are kept for the others), else one
+     * without a slot. Holding the lock.
+     */
     private EmptyVm pick(long memoryBytes, int runner) {
-        EmptyVm fallback = null;
+        EmptyVm neverRan = null;
+        EmptyVm noSlot = null;
         for (Iterator<EmptyVm> it = ready.descendingIterator(); it.hasNext(); ) {
             EmptyVm vm = it.next();
-            if (vm.owner() != ANY_THREAD && vm.owner() != runner) {
-                continue;
-            }
-            if (vm.slotBytes() == memoryBytes) {
+            if (vm.owner() == ANY_THREAD) {
+                if (vm.slotBytes() == memoryBytes && neverRan == null) {
+                    neverRan = vm;
+                } else if (vm.slotBytes() == NO_SLOT && noSlot == null) {
+                    noSlot = vm;
+                }
+            } else if (vm.owner() == runner && vm.slotBytes() == memoryBytes) {
                 it.remove();
                 return vm;
             }
-            if (vm.slotBytes() == NO_SLOT && fallback == null) {
-                fallback = vm;
-            }
         }
-        if (fallback != null) {
-            ready.remove(fallback);
+        EmptyVm vm = neverRan != null ? neverRan : noSlot;
+        if (vm != null) {
+            ready.remove(vm);
         }
-        return fallback;
+        return vm;
     }
 
     /**

@@ -97,7 +97,7 @@ class ShellPoolSizingTest {
 
             Result cold = ok(pool);
             assertFalse(cold.timings().warm(), "no shell was idle: the VM was created for this call");
-            assertTrue(pool.snapshot().mapped(), "a shell maps the snapshot again");
+            await("the snapshot mapped again for the shell's first reset", 1, () -> pool.snapshot().mapped() ? 1L : 0L);
             // The four trimmed shells' VMs went back to the reserve (recycled), not closed.
             assertTrue(engine.recycledVms() >= 4, "recycled VMs: " + engine.recycledVms());
             await("the reserve holds a VM per runner after the cold start", 1, () -> engine.reservedVms() >= 2 ? 1L : 0L);

@@ -38,7 +38,7 @@ public final class Snapshot implements AutoCloseable {
     private final SnapshotState state;
     private final long memorySize;
     private final Hypercall.Recv recv;
-    private volatile Mapping pristine; // while users > 0 (guarded by this)
+    private volatile Mapping pristine; // from the first reset while users > 0 (written under this)
     private int users; // guarded by this
     private boolean closed; // guarded by this
     private final Arena arena = Arena.ofAuto(); // the register images: freed with the snapshot object
@@ -127,17 +127,16 @@ public final class Snapshot implements AutoCloseable {
     }
 
     /**
-     * One more user of the pristine image (a shell): maps it if it was not. Every call is
-     * paired with one {@link #release()}.
+     * One more user of the pristine image (a shell). The image is mapped on its first read
+     * ({@link #pristine()}): a shell reads it only to reset, after its first invocation has
+     * answered, so a cold start does not wait for the mapping. Every call is paired with one
+     * {@link #release()}.
      *
      * @throws IllegalStateException when the snapshot is closed
      */
     public synchronized void acquire() {
         if (closed) {
             throw new IllegalStateException("snapshot " + dir + " is closed");
-        }
-        if (users == 0) {
-            pristine = Mapping.readOnly(memoryFile(), memorySize);
         }
         users++;
     }
@@ -147,13 +146,13 @@ public final class Snapshot implements AutoCloseable {
         if (users <= 0) {
             throw new IllegalStateException("snapshot " + dir + " released more often than acquired");
         }
-        if (--users == 0) {
+        if (--users == 0 && pristine != null) {
             pristine.close();
             pristine = null;
         }
     }
 
-    /** Whether the pristine image is mapped now (it is while a shell holds it). */
+    /** Whether the pristine image is mapped now (only while a shell holds the snapshot). */
     public synchronized boolean mapped() {
         return pristine != null;
     }
@@ -162,9 +161,19 @@ public final class Snapshot implements AutoCloseable {
     public MemorySegment pristine() {
         Mapping p = pristine;
         if (p == null) {
-            throw new IllegalStateException("snapshot " + dir + ": the pristine image is read only while acquired");
+            p = mapPristine();
         }
         return p.segment();
+    }
+
+    private synchronized Mapping mapPristine() {
+        if (users == 0) {
+            throw new IllegalStateException("snapshot " + dir + ": the pristine image is read only while acquired");
+        }
+        if (pristine == null) {
+            pristine = Mapping.readOnly(memoryFile(), memorySize);
+        }
+        return pristine;
     }
 
     /** kvm_regs at the snapshot point. */
