@@ -24,11 +24,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Replenishing. A VM taken is replaced in kind (same memory size), but not at once: making
  * a VM takes the process's mmap lock for writing, which would stall the cold start's own page
  * faults. Runners call {@link #replenish()} when they have nothing to do; an empty reserve
- * replenishes at once. The filler thread then makes the missing VMs, oldest debt first; when
- * the reserve is full it drops its oldest VM to make room, so it follows the sizes in demand.
+ * replenishes at once. The filler thread then makes the missing VMs, oldest debt first, unless
+ * the reserve can already serve every runner with one of that size.
+ *
+ * <p>Recycling. A retired shell's VM comes back through {@link #giveBack} ({@link
+ * Shell#recycle}): it pays a debt of its size, so the filler need not make one, and serves
+ * the next cold start of that size on the runner that ran it, before any VM that never ran.
  *
  * <p>Cost: each reserved VM holds the kernel's memory for a VM with one vCPU and its slot
- * (about 0.5 MiB here), so the reserve is small: one per runner by default.
+ * (about 0.5 MiB here): one made ahead per runner, up to {@link #RECYCLED_PER_RUNNER} per
+ * runner held; beyond that, the oldest is closed.
  */
 final class VmReserve implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VmReserve.class.getName());
