@@ -10,14 +10,13 @@ import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
 import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.testing.KvmTest;
-import java.nio.file.Files;
+import dev.thaw.invoker.testing.OpenVms;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,27 +44,6 @@ class ShellPoolSizingTest {
         return r;
     }
 
-    /**
-     * KVM virtual machines this process holds that are shells: all of them but the engine's
-     * reserve of empty VMs. Exact once the reserve is full; {@link #await} rides out a refill.
-     */
-    private static long shellVms(Engine engine) throws Exception {
-        return vmsOpen() - engine.reservedVms();
-    }
-
-    /** KVM virtual machines this process holds (the shared test engine's included). */
-    private static long vmsOpen() throws Exception {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:kvm-vm");
-                } catch (Exception gone) {
-                    return false;
-                }
-            }).count();
-        }
-    }
-
     /** Waits (20 s at most: closes and background creation run on other threads) until {@code value} is {@code expected}. */
     private static void await(String what, long expected, Callable<Long> value) throws Exception {
         long until = System.nanoTime() + 20_000_000_000L;
@@ -81,18 +59,18 @@ class ShellPoolSizingTest {
     void aPoolGrowsToItsTargetInTheBackgroundAndTrimsToZeroThenStartsCold() throws Exception {
         try (Engine engine = Engine.start(2); ShellPool pool = engine.open(hostile, 0)) {
             await("empty VMs in the reserve", 2, () -> (long) engine.reservedVms());
-            long before = shellVms(engine);
+            long before = OpenVms.shells(engine);
             pool.bounds(0, 8);
             pool.scaleTo(4);
             await("shells after scaleTo(4)", 4, () -> (long) pool.stats().shells());
             await("idle shells after scaleTo(4)", 4, () -> (long) pool.stats().idle());
-            await("VMs after scaleTo(4)", before + 4, () -> shellVms(engine));
+            await("VMs after scaleTo(4)", before + 4, () -> OpenVms.shells(engine));
             assertTrue(ok(pool).timings().warm(), "a shell created in the background serves warm");
             assertEquals(0, pool.stats().coldStarts());
 
             pool.scaleTo(0);
             await("shells after scaleTo(0)", 0, () -> (long) pool.stats().shells());
-            await("VMs after scaleTo(0)", before, () -> shellVms(engine));
+            await("VMs after scaleTo(0)", before, () -> OpenVms.shells(engine));
             await("the snapshot unmapped with its last shell", 0, () -> pool.snapshot().mapped() ? 1L : 0L);
 
             Result cold = ok(pool);
@@ -112,7 +90,7 @@ class ShellPoolSizingTest {
         int shellsInBudget = 40;
         try (Engine engine = Engine.start(2)) {
             await("empty VMs in the reserve", 2, () -> (long) engine.reservedVms());
-            long before = shellVms(engine);
+            long before = OpenVms.shells(engine);
             List<ShellPool> pools = new ArrayList<>();
             for (int i = 0; i < functions; i++) {
                 pools.add(engine.open(hostile)); // each its own pool, as distinct functions are
@@ -136,7 +114,7 @@ class ShellPoolSizingTest {
             assertTrue(shells <= fit && shells >= shellsInBudget / 2, shells + " shells kept in a budget for " + fit);
             assertTrue(evictions >= functions - fit, "evictions: " + evictions);
             long kept = shells;
-            await("VMs open", before + kept, () -> shellVms(engine));
+            await("VMs open", before + kept, () -> OpenVms.shells(engine));
             // An evicted function keeps no mapping of its snapshot (creating a VM costs time linear in them).
             await("snapshots mapped beyond the functions with shells", 0,
                     () -> pools.stream().filter(p -> p.snapshot().mapped() && p.stats().shells() == 0).count());

@@ -8,6 +8,7 @@ import dev.thaw.invoker.Engine;
 import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.InvocationResult;
 import dev.thaw.invoker.testing.KvmTest;
+import dev.thaw.invoker.testing.OpenVms;
 import dev.thaw.registry.FunctionVersion;
 import dev.thaw.registry.LocalFunctionRegistry;
 import dev.thaw.snapshotter.SnapshotStore;
@@ -77,24 +78,6 @@ class FunctionHostTest {
         return registry.deploy("redeployed", d.manifestJson(), bundle);
     }
 
-    /** KVM virtual machines of shells: those this process holds but the engine's reserve of empty VMs. */
-    private long shellVms() throws Exception {
-        return vmsOpen() - engine.reservedVms();
-    }
-
-    /** KVM virtual machines this process holds: each is an open file descriptor. */
-    private static long vmsOpen() throws Exception {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:kvm-vm");
-                } catch (Exception gone) {
-                    return false;
-                }
-            }).count();
-        }
-    }
-
     private long snapshotDirectories() throws Exception {
         try (Stream<Path> list = Files.list(dir.resolve("snapshots"))) {
             return list.filter(p -> !p.getFileName().toString().startsWith(".")).count();
@@ -127,7 +110,7 @@ class FunctionHostTest {
             assertEquals("b:r" + i + "\n", call(last, "b"));
         }
         // The newest version's warm shells (at most 2 per runner) and the retired ones closing.
-        awaitAtMost("VMs open after 50 redeploys", 2L * RUNNERS, this::shellVms);
+        awaitAtMost("VMs open after 50 redeploys", 2L * RUNNERS, () -> OpenVms.shells(engine));
         awaitAtMost("sandboxes open", 1, () -> (long) host.openSandboxes());
         awaitAtMost("snapshot directories", 2, this::snapshotDirectories);
 
@@ -137,7 +120,7 @@ class FunctionHostTest {
         awaitAtMost("sandboxes open after calling an old version", 1, () -> (long) host.openSandboxes());
 
         host.forget("redeployed");
-        awaitAtMost("VMs after the delete", 0, this::shellVms);
+        awaitAtMost("VMs after the delete", 0, () -> OpenVms.shells(engine));
         awaitAtMost("snapshot directories after the delete", 0, this::snapshotDirectories);
     }
 }

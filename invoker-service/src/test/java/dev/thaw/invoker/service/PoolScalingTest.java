@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.testing.KvmTest;
+import dev.thaw.invoker.testing.OpenVms;
 import dev.thaw.protocol.BuildOutcome;
 import dev.thaw.protocol.Bundle;
 import dev.thaw.protocol.InvocationResult;
@@ -23,7 +24,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,24 +81,6 @@ class PoolScalingTest {
         return r;
     }
 
-    /** KVM virtual machines of shells: those this process holds but the engine's reserve of empty VMs. */
-    private long shellVms() throws Exception {
-        return vmsOpen() - engine.reservedVms();
-    }
-
-    /** KVM virtual machines this process holds. */
-    private static long vmsOpen() throws Exception {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:kvm-vm");
-                } catch (Exception gone) {
-                    return false;
-                }
-            }).count();
-        }
-    }
-
     /** Waits up to 20 s (a busy machine) until {@code value} is {@code expected}. */
     private static void await(String what, long expected, Callable<Long> value) throws Exception {
         long until = System.nanoTime() + 20_000_000_000L;
@@ -113,13 +95,13 @@ class PoolScalingTest {
     @Test
     void anIdleFunctionScalesToZeroAndItsNextCallIsAFlaggedColdStart() throws Exception {
         await("empty VMs in the reserve", 2, () -> (long) engine.reservedVms());
-        long before = shellVms();
+        long before = OpenVms.shells(engine);
         FunctionVersion v = deploy("idler", ", \"idle_timeout_s\": 1");
         assertEquals(1, host.pool("idler").shells(), "a deploy warms one shell for the first call");
         assertTrue(call(v, 0).timings().warm(), "the first call after the deploy is warm");
 
         await("warm shells after the idle timeout", 0, () -> (long) host.pool("idler").shells());
-        await("VMs after the idle timeout", before, this::shellVms);
+        await("VMs after the idle timeout", before, () -> OpenVms.shells(engine));
         await("pools sized after the idle timeout", 0, () -> (long) host.activePools());
 
         InvocationResult cold = call(v, 0);
