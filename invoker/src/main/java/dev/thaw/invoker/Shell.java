@@ -259,14 +259,10 @@ final class Shell implements AutoCloseable {
             snapshot.release();
             return new VmReserve.EmptyVm(vm, vcpu, range.size(), range, owner);
         } catch (RuntimeException e) {
-            vcpu.close();
-            vm.close();
+            close(); // ram's close is a no-op once its range was set aside: the range is closed here
             if (range != null) {
                 range.close();
             }
-            ram.close(); // a no-op once the range was set aside
-            arena.close();
-            snapshot.release();
             throw e;
         }
     }

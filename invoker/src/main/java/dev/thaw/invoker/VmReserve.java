@@ -99,15 +99,13 @@ final class VmReserve implements AutoCloseable {
     private final AtomicLong missed = new AtomicLong();
     private final AtomicLong recycled = new AtomicLong();
     private final AtomicLong reused = new AtomicLong();
-    private volatile int available;
     private volatile boolean indebted;
     private final Thread filler;
     private volatile boolean closed;
 
     /**
-     * A reserve for {@code runners} runners: it makes one VM ahead per runner (at first without
-     * memory slots) and holds up to {@link #RECYCLED_PER_RUNNER} per runner; 0 makes every VM
-     * on demand.
+     * A reserve for {@code runners} runners (at least one): it makes one VM ahead per runner
+     * (at first without memory slots) and holds up to {@link #RECYCLED_PER_RUNNER} per runner.
      */
     VmReserve(Kvm kvm, int runners) {
         this.kvm = kvm;
@@ -116,7 +114,7 @@ final class VmReserve implements AutoCloseable {
         for (int i = 0; i < runners; i++) {
             wanted.add(NO_SLOT);
         }
-        this.filler = runners == 0 ? null : Thread.ofPlatform().name("thaw-vm-reserve").daemon().start(this::fill);
+        this.filler = Thread.ofPlatform().name("thaw-vm-reserve").daemon().start(this::fill);
     }
 
     /**
@@ -130,11 +128,8 @@ final class VmReserve implements AutoCloseable {
         boolean empty;
         synchronized (lock) {
             vm = pick(memoryBytes, runner);
-            if (runners > 0) {
-                owed.add(memoryBytes);
-                indebted = true;
-            }
-            available = ready.size();
+            owed.add(memoryBytes);
+            indebted = true;
             empty = ready.isEmpty();
         }
         if (empty) {
@@ -190,11 +185,7 @@ final class VmReserve implements AutoCloseable {
             if (!owed.remove(vm.slotBytes())) {
                 wanted.remove(vm.slotBytes()); // not made now: this one takes its place
             }
-            if (ready.size() >= capacity) {
-                dropped = ready.pollFirst();
-            }
-            ready.addLast(vm);
-            available = ready.size();
+            dropped = add(vm);
             recycled.incrementAndGet();
         }
         if (dropped != null) {
@@ -247,7 +238,19 @@ final class VmReserve implements AutoCloseable {
 
     /** VMs waiting in the reserve now. */
     int available() {
-        return available;
+        synchronized (lock) {
+            return ready.size();
+        }
+    }
+
+    /**
+     * Puts a VM in the reserve; when it is full, takes out the oldest (most likely of a size
+     * no longer in demand) for the caller to close outside the lock. Holding the lock.
+     */
+    private EmptyVm add(EmptyVm vm) {
+        EmptyVm dropped = ready.size() >= capacity ? ready.pollFirst() : null;
+        ready.addLast(vm);
+        return dropped;
     }
 
     private void fill() {
@@ -265,8 +268,6 @@ final class VmReserve implements AutoCloseable {
                     return;
                 }
                 size = wanted.poll();
-            }
-            synchronized (lock) {
                 if (servesEveryRunner(size)) { // recycled VMs paid for it meanwhile
                     continue;
                 }
@@ -285,13 +286,9 @@ final class VmReserve implements AutoCloseable {
                 }
                 continue;
             }
-            EmptyVm dropped = null;
+            EmptyVm dropped;
             synchronized (lock) {
-                if (ready.size() >= capacity) {
-                    dropped = ready.pollFirst(); // the oldest: a size no longer in demand, most likely
-                }
-                ready.addLast(vm);
-                available = ready.size();
+                dropped = add(vm);
             }
             if (dropped != null) {
                 dropped.close();
@@ -341,7 +338,6 @@ final class VmReserve implements AutoCloseable {
             EmptyVm vm;
             synchronized (lock) {
                 vm = ready.pollFirst();
-                available = ready.size();
             }
             if (vm == null) {
                 return;
@@ -357,13 +353,11 @@ final class VmReserve implements AutoCloseable {
         synchronized (lock) {
             lock.notifyAll();
         }
-        if (filler != null) {
-            filler.interrupt();
-            try {
-                filler.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        filler.interrupt();
+        try {
+            filler.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         drain();
     }

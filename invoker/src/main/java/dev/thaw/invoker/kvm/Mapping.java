@@ -17,13 +17,13 @@ public final class Mapping implements AutoCloseable {
 
     /** Zeroed private memory that costs nothing until touched. */
     public static Mapping anonymous(long size) {
-        return map(size, Libc.PROT_READ | Libc.PROT_WRITE,
+        return map(MemorySegment.NULL, size, Libc.PROT_READ | Libc.PROT_WRITE,
                 Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, "anonymous");
     }
 
     /** A copy-on-write view of a file: reads share the page cache, writes make private copies. */
     public static Mapping copyOnWrite(Path file, long size) {
-        return mapFile(file, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE);
+        return mapFile(MemorySegment.NULL, file, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE);
     }
 
     /**
@@ -31,7 +31,7 @@ public final class Mapping implements AutoCloseable {
      * mapped at a known address later ({@link #copyOnWriteAt}).
      */
     public static Mapping reserve(long size) {
-        return map(size, 0, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, "reserved");
+        return map(MemorySegment.NULL, size, 0, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, "set aside");
     }
 
     /**
@@ -41,42 +41,32 @@ public final class Mapping implements AutoCloseable {
      * mapping owns the range; {@code reserved} must not be closed after this succeeded.
      */
     public static Mapping copyOnWriteAt(Mapping reserved, Path file) {
-        int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            fd = KvmException.check(Libc.open(arena.allocateFrom(file.toString()), Libc.O_CLOEXEC), "open", file.toString());
-        }
-        try {
-            MemorySegment at = Libc.mmap(reserved.segment, reserved.size(), Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_PRIVATE | Libc.MAP_NORESERVE | Libc.MAP_FIXED, fd, 0);
-            if (at.address() == Libc.MAP_FAILED) {
-                throw new KvmException("mmap", Libc.errno(), file + " at a reserved range, " + reserved.size() + " bytes");
-            }
-            reserved.closed = true; // the range is the new mapping's now
-            return new Mapping(at.reinterpret(reserved.size()));
-        } finally {
-            Libc.close(fd);
-        }
+        Mapping m = mapFile(reserved.segment, file, reserved.size(), Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_NORESERVE | Libc.MAP_FIXED);
+        reserved.closed = true; // the range is the new mapping's now
+        return m;
     }
 
     /** A read-only view of a file, shared with every other mapping of it. */
     public static Mapping readOnly(Path file, long size) {
-        return mapFile(file, size, Libc.PROT_READ, Libc.MAP_SHARED);
+        return mapFile(MemorySegment.NULL, file, size, Libc.PROT_READ, Libc.MAP_SHARED);
     }
 
-    private static Mapping mapFile(Path file, long size, int prot, int flags) {
+    /** {@code at}: where (with MAP_FIXED), or NULL for anywhere. */
+    private static Mapping mapFile(MemorySegment at, Path file, long size, int prot, int flags) {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             fd = KvmException.check(Libc.open(arena.allocateFrom(file.toString()), Libc.O_CLOEXEC), "open", file.toString());
         }
         try {
-            return map(size, prot, flags, fd, file.toString());
+            return map(at, size, prot, flags, fd, file.toString());
         } finally {
             Libc.close(fd); // the mapping keeps the file
         }
     }
 
-    private static Mapping map(long size, int prot, int flags, int fd, String what) {
-        MemorySegment address = Libc.mmap(size, prot, flags, fd, 0);
+    private static Mapping map(MemorySegment at, long size, int prot, int flags, int fd, String what) {
+        MemorySegment address = Libc.mmap(at, size, prot, flags, fd, 0);
         if (address.address() == Libc.MAP_FAILED) {
             throw new KvmException("mmap", Libc.errno(), what + ", " + size + " bytes");
         }
@@ -92,13 +82,10 @@ public final class Mapping implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the mapping is closed");
         }
-        MemorySegment at = Libc.mmap(segment, segment.byteSize(), 0,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, 0);
-        if (at.address() == Libc.MAP_FAILED) {
-            throw new KvmException("mmap", Libc.errno(), "setting aside " + segment.byteSize() + " bytes");
-        }
+        Mapping m = map(segment, segment.byteSize(), 0,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED, -1, "set aside");
         closed = true;
-        return new Mapping(at.reinterpret(segment.byteSize()));
+        return m;
     }
 
     public MemorySegment segment() {

@@ -36,7 +36,6 @@ public final class Snapshot implements AutoCloseable {
 
     private final Path dir;
     private final SnapshotState state;
-    private final long memorySize;
     private final Hypercall.Recv recv;
     private volatile Mapping pristine; // from the first reset while users > 0 (written under this)
     private int users; // guarded by this
@@ -49,7 +48,6 @@ public final class Snapshot implements AutoCloseable {
     private Snapshot(Path dir, SnapshotState state, Hypercall.Recv recv) {
         this.dir = dir;
         this.state = state;
-        this.memorySize = state.memorySize();
         this.recv = recv;
         this.regs = arena.allocate(KVM_REGS);
         this.sregs = arena.allocate(KVM_SREGS);
@@ -118,7 +116,7 @@ public final class Snapshot implements AutoCloseable {
     }
 
     public long memorySize() {
-        return memorySize;
+        return state.memorySize();
     }
 
     /** The request buffer and reply struct of the recv the snapshot waits in. */
@@ -171,7 +169,7 @@ public final class Snapshot implements AutoCloseable {
             throw new IllegalStateException("snapshot " + dir + ": the pristine image is read only while acquired");
         }
         if (pristine == null) {
-            pristine = Mapping.readOnly(memoryFile(), memorySize);
+            pristine = Mapping.readOnly(memoryFile(), state.memorySize());
         }
         return pristine;
     }
