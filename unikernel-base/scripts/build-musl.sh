@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds Thaw's libc: Debian's musl source package plus musl/thaw-syscall.patch, which
-# turns every `syscall` instruction into a call into the library OS. The result is cached
-# (THAW_CACHE, default ~/.cache/thaw) under a key of the patch and this script, and copied
-# into the sysroot given as $1. musl's code is fetched at build time, never committed.
+# Builds Thaw's libc: Debian's musl source package plus Thaw's patches in musl/:
+# thaw-syscall.patch turns every `syscall` instruction into a call into the library OS;
+# thaw-stdio.patch lets the library OS move the standard streams into the page an invocation
+# writes anyway. The result is cached (THAW_CACHE, default ~/.cache/thaw) under a key of the
+# patches and this script, and copied into the sysroot given as $1. musl's code is fetched
+# at build time, never committed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 sysroot=$1
 cache=${THAW_CACHE:-$HOME/.cache/thaw}
-key=$(cat "$here/musl/thaw-syscall.patch" "$0" | sha256sum | cut -c1-16)
+patches=("$here"/musl/*.patch)
+key=$(cat "${patches[@]}" "$0" | sha256sum | cut -c1-16)
 out=$cache/musl-$key
 
 die() { echo "build-musl: $*" >&2; exit 1; }
@@ -41,8 +44,9 @@ if [ ! -f "$out/lib/libc.a" ]; then
     src=$(find "$work" -maxdepth 1 -type d -name 'musl-*' | head -n1)
     [ -n "$src" ] || die "no musl source tree after apt-get source"
     echo "build-musl: patching and building $(basename "$src")" >&2
-    patch -d "$src" -p1 --quiet < "$here/musl/thaw-syscall.patch" \
-        || die "thaw-syscall.patch does not apply to $(basename "$src")"
+    for p in "${patches[@]}"; do
+        patch -d "$src" -p1 --quiet < "$p" || die "$(basename "$p") does not apply to $(basename "$src")"
+    done
     if grep -rEn '^\s*syscall\b' "$src"/src/*/x86_64/*.s; then
         die "a musl x86_64 assembly file still issues syscall; extend the patch"
     fi

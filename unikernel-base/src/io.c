@@ -5,8 +5,14 @@
  *
  *   io_base            struct thaw_recv     the host fills it on every resume
  *   io_base + 128      struct libos_state   what the library OS changes per invocation
- *   io_base + 512      the request          written by the host before the resume
+ *   io_base + 512      stdin, stdout,       musl's FILE objects and a 256 B stdout buffer,
+ *                      stderr               moved here at boot (move_stdio below)
+ *   io_base + 1536     the request          written by the host before the resume
  *   after the request  output records       stdout, stderr and log lines, back to back
+ *
+ * The arena starts 2 KiB into a page whose first half is the top of the stack, so that page
+ * holds everything a small invocation writes ("hello" reads 4 bytes and prints 13: one
+ * dirty page to restore).
  *
  * Output leaves with the final THAW_HC_EXIT; only when the arena is full does a
  * THAW_HC_FLUSH hand it over early. Writes are function calls, so they cost no exit.
@@ -67,6 +73,21 @@ static uint32_t xstate_check(void)
         boot_failure("Thaw: this CPU's XSAVE state is larger than the library OS's 16 KiB save area");
     cpuid(7, 0, r);
     return r[2] >> 4 & 1; /* OSPKE */
+}
+
+/* musl's standard streams, moved into the arena head (musl/thaw-stdio.patch). Kept in musl's
+ * .data and .bss, the stream state (positions, flags, stdout's buffer) would cost every
+ * invocation that uses stdio a second page to restore. This runs before main() and before
+ * any constructor of the function's (101 is the first priority a program may use), so
+ * before the snapshot point. */
+size_t __thaw_stdio_move(void *to, size_t room);
+
+__attribute__((constructor(101))) static void move_stdio(void)
+{
+    if (state()->resumed)
+        return;
+    if (__thaw_stdio_move((void *)(boot_info()->io_base + IO_STDIO_OFFSET), IO_HEADER - IO_STDIO_OFFSET))
+        boot_failure("Thaw: musl's standard streams do not fit the I/O arena's head (IO_HEADER)");
 }
 
 const struct thaw_recv *io_request(void)

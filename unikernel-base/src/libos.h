@@ -55,11 +55,13 @@ struct libos_state {
     uint64_t unsupported[8];
 };
 
-/* The I/O arena: struct thaw_recv, then struct libos_state, then the request from here. */
+/* The I/O arena: struct thaw_recv, then struct libos_state, then the standard streams (musl
+ * moves them here at boot, see io.c), then the request from IO_HEADER. */
 #define IO_STATE_OFFSET 128ul
-#define IO_HEADER 512ul
+#define IO_STDIO_OFFSET 512ul
+#define IO_HEADER 1536ul
 _Static_assert(sizeof(struct thaw_recv) <= IO_STATE_OFFSET, "thaw_recv overlaps the state");
-_Static_assert(IO_STATE_OFFSET + sizeof(struct libos_state) <= IO_HEADER, "state overlaps the request");
+_Static_assert(IO_STATE_OFFSET + sizeof(struct libos_state) <= IO_STDIO_OFFSET, "state overlaps the streams");
 
 static inline struct libos_state *state(void)
 {

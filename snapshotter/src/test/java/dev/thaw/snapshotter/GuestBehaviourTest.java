@@ -123,6 +123,33 @@ class GuestBehaviourTest {
     }
 
     @Test
+    void theStandardStreamsWorkFromTheArenaAndExitFlushesThem() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/stdio")) {
+            String lines = "0123456" + "89\n";
+            String expected = "first=line one sum=60 same=1\n" + lines.repeat(40) + "frames=1\n"
+                    + "left in the buffer at exit" + "atexit ran\n" + "destructor ran\n";
+            for (int i = 0; i < 3; i++) { // the same from the snapshot every time
+                Result r = run(pool, "line one\n10 20\n30\n");
+                assertTrue(r.ok(), r::toString);
+                assertEquals(expected, r.stdoutText());
+                assertEquals("err:unbuffered\n", r.stderrText());
+            }
+        }
+    }
+
+    /** Everything hello writes (its stack, stdio's state, the request and the output) is on one page. */
+    @Test
+    void helloDirtiesOnePagePerInvocation() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("functions/hello")) {
+            for (int i = 0; i < 5; i++) {
+                Result r = run(pool, "Thaw");
+                assertEquals("Hello, Thaw!\n", r.stdoutText());
+                assertEquals(1, r.timings().dirtyPages(), "pages written by invocation " + i);
+            }
+        }
+    }
+
+    @Test
     void exitStatusAndAbortReachTheCaller() throws Exception {
         try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/hostile")) {
             Result exit3 = run(pool, "exit3");
