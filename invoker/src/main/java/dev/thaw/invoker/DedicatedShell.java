@@ -1,5 +1,7 @@
 package dev.thaw.invoker;
 
+import java.time.Duration;
+
 /**
  * A shell run directly by the calling platform thread: no queue, no hand-off between
  * threads. For benchmarks, and for callers that keep a thread per function. Every call must
@@ -42,6 +44,19 @@ public final class DedicatedShell implements AutoCloseable {
         } finally {
             engine.closeLater(fresh);
             engine.vmReserve().replenish();
+        }
+    }
+
+    /**
+     * Waits until the work {@link #invokeFresh} leaves to other threads is done: the last
+     * fresh VM closed, and the engine's VM reserve made up again. A benchmark calls it between
+     * fresh invocations to time a cold start on a host that is not closing and making VMs at
+     * the same moment, as a cold start after a quiet spell finds it.
+     */
+    public void awaitBackgroundWork(Duration timeout) throws InterruptedException {
+        engine.awaitClosed(timeout);
+        if (!engine.vmReserve().awaitSettled(timeout)) {
+            throw new IllegalStateException("the VM reserve was not made up within " + timeout);
         }
     }
 

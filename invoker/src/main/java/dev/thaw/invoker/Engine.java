@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
@@ -244,6 +246,15 @@ public final class Engine implements AutoCloseable {
 
     void closeLater(Shell shell) {
         closer.execute(shell::close);
+    }
+
+    /** Waits until the shells handed to the closer thread so far are closed (it runs tasks in order). */
+    void awaitClosed(Duration timeout) throws InterruptedException {
+        try {
+            closer.submit(() -> { }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the closer thread did not finish in " + timeout, e);
+        }
     }
 
     /**

@@ -4,8 +4,10 @@ import dev.thaw.invoker.kvm.Kvm;
 import dev.thaw.invoker.kvm.Mapping;
 import dev.thaw.invoker.kvm.Vcpu;
 import dev.thaw.invoker.kvm.Vm;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -100,6 +102,7 @@ final class VmReserve implements AutoCloseable {
     private final AtomicLong recycled = new AtomicLong();
     private final AtomicLong reused = new AtomicLong();
     private volatile boolean indebted;
+    private boolean making; // the filler is making a VM; guarded by lock
     private final Thread filler;
     private volatile boolean closed;
 
@@ -219,6 +222,26 @@ final class VmReserve implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks for the VMs taken so far and waits until the filler has made them all, or until
+     * {@code timeout} passes; returns whether it settled. For measuring a cold start on a
+     * host that is not making VMs at the same moment (a benchmark), never on the invoke path.
+     */
+    boolean awaitSettled(Duration timeout) throws InterruptedException {
+        replenish();
+        long until = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while ((making || !wanted.isEmpty()) && !closed) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return true;
+        }
+    }
+
     /** VMs handed out from the reserve. */
     long taken() {
         return taken.get();
@@ -269,8 +292,10 @@ final class VmReserve implements AutoCloseable {
                 }
                 size = wanted.poll();
                 if (servesEveryRunner(size)) { // recycled VMs paid for it meanwhile
+                    lock.notifyAll(); // for awaitSettled
                     continue;
                 }
+                making = true;
             }
             EmptyVm vm;
             try {
@@ -279,6 +304,7 @@ final class VmReserve implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "could not make a VM for the reserve; retrying in "
                         + RETRY_AFTER_FAILURE_MILLIS + " ms: " + e.getMessage());
                 synchronized (lock) {
+                    making = false;
                     wanted.addFirst(size);
                 }
                 if (!sleep(RETRY_AFTER_FAILURE_MILLIS)) {
@@ -289,6 +315,8 @@ final class VmReserve implements AutoCloseable {
             EmptyVm dropped;
             synchronized (lock) {
                 dropped = add(vm);
+                making = false;
+                lock.notifyAll(); // for awaitSettled
             }
             if (dropped != null) {
                 dropped.close();

@@ -3,9 +3,11 @@ package dev.thaw.invoker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.kvm.Kvm;
 import dev.thaw.invoker.testing.KvmTest;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,6 +25,20 @@ class VmReserveTest {
             Thread.sleep(5);
         }
         assertEquals(expected, value.getAsLong(), what);
+    }
+
+    /** What the engine benchmark waits on between cold starts: the reserve made up again, nothing being made. */
+    @Test
+    void awaitingTheReserveReturnsOnceEveryVmTakenIsMadeAgain() throws Exception {
+        try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 2)) {
+            assertTrue(reserve.awaitSettled(Duration.ofSeconds(20)), "the VMs made at start");
+            assertEquals(2, reserve.available());
+            try (VmReserve.EmptyVm a = reserve.take(MIB_8, VmReserve.ANY_THREAD);
+                 VmReserve.EmptyVm b = reserve.take(MIB_8, VmReserve.ANY_THREAD)) {
+                assertTrue(reserve.awaitSettled(Duration.ofSeconds(20)));
+                assertEquals(2, reserve.available(MIB_8), "both taken VMs were made again, with slots of their size");
+            }
+        }
     }
 
     @Test
