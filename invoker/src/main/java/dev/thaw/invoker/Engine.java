@@ -8,13 +8,17 @@ import dev.thaw.invoker.snapshot.SnapshotException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Thaw's VMM: owns /dev/kvm, the runner threads that run vCPUs, the watchdog that enforces
@@ -32,6 +36,12 @@ public final class Engine implements AutoCloseable {
     private final long tscKhz;
     private final Watchdog watchdog = new Watchdog();
     private final Runner[] runners;
+    /** Runners that live on I/O threads ({@link #hostInvocations}), and the one of the calling thread. */
+    private final List<Runner> hosted = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Runner> hostedHere = new ThreadLocal<>();
+    private final AtomicLong ranOnCallers = new AtomicLong();
+    /** The most I/O threads that may host a runner (each holds a watchdog slot and its own shells). */
+    static final int MAX_HOSTED = 64;
     private final VmReserve vmReserve;
     private final int queueCapacity;
     private final ExecutorService closer = Executors.newSingleThreadExecutor(
@@ -113,6 +123,9 @@ public final class Engine implements AutoCloseable {
         for (Runner r : runners) {
             r.submit(new Runner.Task.Budget());
         }
+        for (Runner r : hosted) {
+            r.submit(new Runner.Task.Budget());
+        }
     }
 
     public long shellMemoryBudget() {
@@ -122,13 +135,16 @@ public final class Engine implements AutoCloseable {
     /** Each runner's share of the budget. */
     long shellMemoryShare() {
         long b = shellMemoryBudget;
-        return b == Long.MAX_VALUE ? b : b / runners.length;
+        return b == Long.MAX_VALUE ? b : b / (runners.length + hosted.size());
     }
 
     /** The estimated host memory of every shell open now (see {@link ShellMemory}). */
     public long shellMemory() {
         long sum = 0;
         for (Runner r : runners) {
+            sum += r.shellMemory();
+        }
+        for (Runner r : hosted) {
             sum += r.shellMemory();
         }
         return sum;
@@ -217,6 +233,11 @@ public final class Engine implements AutoCloseable {
      * shell of the pool), or on any other with room when that one's queue is full.
      */
     void admit(ShellPool pool, Runner.Task.Invoke task) {
+        Runner here = hostedHere.get();
+        if (here != null && pool.runsShort() && here.tryRunHere(task)) {
+            ranOnCallers.incrementAndGet();
+            return;
+        }
         Runner best = pickRunner(pool);
         if (best.offer(task)) {
             return;
@@ -228,6 +249,39 @@ public final class Engine implements AutoCloseable {
         }
         throw new EngineBusyException("the engine is busy: " + (runners.length == 1 ? "its runner has "
                 : "each of its " + runners.length + " runners has ") + queueCapacity + " invocations waiting; try again later");
+    }
+
+    /**
+     * Lets the calling thread, an I/O event loop whose tasks {@code host} runs, run short
+     * invocations it submits itself, right there (see {@link Runner}, "Hosted runners"):
+     * for a function whose recent invocations all ran well under a millisecond, and for which
+     * this thread holds an idle shell, the invocation then costs no thread hand-off either way,
+     * and its result is complete when {@link ShellPool#submit} returns. The thread must stay
+     * the same platform thread for the engine's life (KVM binds a vCPU to its thread) and must
+     * never block for long. Calling it again on the same thread does nothing.
+     */
+    public void hostInvocations(Executor host) {
+        if (hostedHere.get() != null) {
+            return;
+        }
+        synchronized (hosted) {
+            if (hosted.size() >= MAX_HOSTED || Thread.currentThread().isVirtual()) {
+                return;
+            }
+            Runner r = new Runner(this, runners.length + hosted.size(), host);
+            hosted.add(r);
+            hostedHere.set(r);
+        }
+    }
+
+    /** Invocations run on the I/O thread that submitted them ({@link #hostInvocations}) so far. */
+    public long invocationsRunOnCallers() {
+        return ranOnCallers.get();
+    }
+
+    /** Runners hosted by I/O threads so far. */
+    List<Runner> hostedRunners() {
+        return hosted;
     }
 
     /** The least loaded runner; among equals, one that holds an idle shell of the pool. */
@@ -289,6 +343,20 @@ public final class Engine implements AutoCloseable {
         }
         for (Runner r : runners) {
             r.submit(new Runner.Task.Stop());
+        }
+        for (Runner r : hosted) {
+            try {
+                r.submit(new Runner.Task.Stop());
+            } catch (IllegalStateException stoppedAlready) {
+                // its host refused its tasks earlier and it stopped then
+            }
+        }
+        for (Runner r : hosted) {
+            try {
+                r.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (Runner r : runners) {
             try {

@@ -2,12 +2,18 @@ package dev.thaw.invoker;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,6 +41,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Every task runs under a catch of everything: an invocation that fails on the host, even
  * with an Error such as OutOfMemoryError, fails alone; its shell is discarded and the runner
  * serves on.
+ *
+ * <p>Hosted runners. A runner may instead live on a thread that is not its own: an I/O event
+ * loop that received the request ({@link Engine#hostInvocations}). It runs an invocation of
+ * a function known to be short right there, to its end, when it holds an idle shell of it
+ * ({@link #tryRunHere}): no queue, no thread hand-off either way. Its other tasks run as
+ * tasks of the host ({@link #drain}); a guest that outruns a short time slice is parked and
+ * runs on in later host tasks, between the host's other work. It keeps only shells made for
+ * such invocations ({@link #prepareFor}), none proactively.
  */
 final class Runner {
     /** Work for a runner, executed on its thread. */
@@ -65,6 +79,8 @@ final class Runner {
      * exit and re-entry (~50 us on this PVM host) cost about 1% of a busy runner.
      */
     static final long QUANTUM_NANOS = 5_000_000;
+    /** The time slice on a hosted runner: its host has I/O of other requests to serve. */
+    static final long HOSTED_QUANTUM_NANOS = 1_000_000;
     /** How long a parked invocation may be passed over by newer work before it runs again. */
     static final long MAX_PARKED_NANOS = 50_000_000;
     private static final long SPIN_NANOS = 20_000;
@@ -102,12 +118,35 @@ final class Runner {
     private volatile Watchdog.Slot slot;
     private final Thread thread;
     private VcpuThread vcpu;
+    /** Hosted runners only: the executor of the thread that hosts it, and whether a drain is queued there. */
+    private final Executor host;
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
+    private final CountDownLatch hostedStopped = new CountDownLatch(1);
+    private final Set<ShellPool> preparing = new HashSet<>(); // hosted, host thread only
+    private final long quantumNanos;
 
     Runner(Engine engine, int index, int capacity) {
         this.engine = engine;
         this.index = index;
         this.capacity = capacity;
+        this.host = null;
+        this.quantumNanos = QUANTUM_NANOS;
         this.thread = Thread.ofPlatform().name("thaw-runner-" + index).daemon().start(this::loop);
+    }
+
+    /**
+     * A runner hosted by the calling thread, whose tasks {@code host} runs (on this thread, in
+     * order). Its guests always yield at the end of a short slice: the host has other work.
+     */
+    Runner(Engine engine, int index, Executor host) {
+        this.engine = engine;
+        this.index = index;
+        this.capacity = 0; // it is offered no queued invocations
+        this.host = host;
+        this.quantumNanos = HOSTED_QUANTUM_NANOS;
+        this.thread = Thread.currentThread();
+        this.vcpu = new VcpuThread(engine.watchdog(), engine.tscKhz(), () -> 1);
+        this.slot = vcpu.slot();
     }
 
     int index() {
@@ -154,6 +193,10 @@ final class Runner {
         if (stopped && queue.remove(task)) { // the runner has drained its queue for the last time
             throw new IllegalStateException("the engine is closed");
         }
+        if (host != null) {
+            queueDrain();
+            return;
+        }
         Watchdog.Slot s = slot;
         if (s != null) {
             s.workArrived();
@@ -165,8 +208,126 @@ final class Runner {
         return queue.size() + parkedCount;
     }
 
+    /** On a hosted runner's own host thread, runs its queued tasks now (a caller there cannot wait for them). */
+    void runQueuedIfHere() {
+        if (host != null && Thread.currentThread() == thread) {
+            drain();
+        }
+    }
+
     void join() throws InterruptedException {
+        if (host != null) {
+            runQueuedIfHere();
+            if (!hostedStopped.await(10, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "the thread hosting runner " + index + " did not stop it within 10 s");
+            }
+            return;
+        }
         thread.join();
+    }
+
+    /** Asks the host to run {@link #drain} (once, however many tasks arrive meanwhile). */
+    private void queueDrain() {
+        if (drainQueued.compareAndSet(false, true)) {
+            try {
+                host.execute(this::drain);
+            } catch (RejectedExecutionException e) { // the host shuts down: nothing more runs there
+                drainQueued.set(false);
+                if (!stopped) {
+                    LOG.log(System.Logger.Level.WARNING, "the thread hosting runner " + index + " refused its tasks; stopping it here");
+                }
+                stopFromHere();
+            }
+        }
+    }
+
+    /**
+     * The host is gone: its tasks cannot run there any more, so they run on the calling
+     * thread, which then owns what the host did (its guests are not running: the host is not).
+     */
+    private synchronized void stopFromHere() {
+        if (hostedStopped.getCount() == 0) {
+            return;
+        }
+        stop();
+        vcpu.close();
+        hostedStopped.countDown();
+    }
+
+    /** A hosted runner's turn on its host: its tasks so far, then one slice of a parked guest. */
+    private void drain() {
+        drainQueued.set(false);
+        if (hostedStopped.getCount() == 0) {
+            return;
+        }
+        for (Task task = queue.poll(); task != null; task = queue.poll()) {
+            try {
+                if (task instanceof Task.Stop) {
+                    stop();
+                    vcpu.close();
+                    hostedStopped.countDown();
+                    return;
+                }
+                execute(task);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "runner " + index + " failed between tasks", t);
+            }
+        }
+        Parked p = takeParked();
+        if (p != null) {
+            resume(p);
+        }
+        if (!parked.isEmpty()) {
+            queueDrain();
+        }
+    }
+
+    /**
+     * On a hosted runner's host thread: runs the invocation here and now, if this runner
+     * holds an idle shell of its pool and nothing of its own waits; returns whether it did
+     * (then the result is complete, or the guest is parked and runs on in later host tasks).
+     * Otherwise it asks the host to make a shell of the pool for the next such invocation.
+     */
+    boolean tryRunHere(Task.Invoke task) {
+        if (stopped || !queue.isEmpty() || !parked.isEmpty()) {
+            return false;
+        }
+        ArrayDeque<Shell> shells = idle.get(task.pool());
+        if (shells == null || shells.isEmpty()) {
+            prepareFor(task.pool());
+            return false;
+        }
+        queued.incrementAndGet();
+        load.incrementAndGet();
+        start(task);
+        if (!parked.isEmpty()) {
+            queueDrain();
+        }
+        return true;
+    }
+
+    /** Asks the host, once per pool at a time, to make one shell of {@code pool} here, after its current work. */
+    private void prepareFor(ShellPool pool) {
+        if (!preparing.add(pool)) {
+            return;
+        }
+        try {
+            host.execute(() -> {
+                preparing.remove(pool);
+                ArrayDeque<Shell> shells = idle.get(pool);
+                if (stopped || pool.closed() || shells != null && !shells.isEmpty() || pool.stats().shells() >= pool.max()
+                        || shellBytes + pool.shellBytes() > engine.shellMemoryShare()) {
+                    return;
+                }
+                try {
+                    giveBack(pool, create(pool));
+                } catch (Throwable t) { // out of memory or descriptors: the runners serve it meanwhile
+                    LOG.log(System.Logger.Level.WARNING, "runner " + index + " could not make a shell: " + t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            preparing.remove(pool);
+        }
     }
 
     private void loop() {
@@ -291,7 +452,7 @@ final class Runner {
 
     /** Runs the guest for one time slice; it then either finished or is parked. */
     private void slice(Parked p) {
-        GuestRun.Stop stop = p.invocation.runSlice(System.nanoTime() + QUANTUM_NANOS);
+        GuestRun.Stop stop = p.invocation.runSlice(System.nanoTime() + quantumNanos);
         if (stop instanceof GuestRun.Stop.Preempted) {
             p.since = System.nanoTime();
             parked.addLast(p);
@@ -303,6 +464,9 @@ final class Runner {
 
     private void finish(Parked p, Result result) {
         ShellPool pool = p.task.pool();
+        if (!p.shell.firstRun()) { // a shell's first run is slow for reasons of its own (shadow page tables)
+            pool.ran(result.timings().runNanos());
+        }
         if (p.shell.broken()) {
             pool.stats().discarded.incrementAndGet();
         }

@@ -118,6 +118,11 @@ final class Shell implements AutoCloseable {
         return snapshot;
     }
 
+    /** Whether its current (or last) invocation is its first: a first run pays the VM's page-table faults. */
+    boolean firstRun() {
+        return served <= 1;
+    }
+
     /** Whether an invocation on it now would be warm: it waited in a pool, or served before. */
     boolean warm() {
         return ready || served > 0;

@@ -37,6 +37,8 @@ public final class ShellPool implements AutoCloseable {
     private volatile int target;
     private volatile int max;
     private volatile boolean closed;
+    private volatile int recentRuns; // one bit per run, newest lowest: 1 for a long one (see ran())
+    private volatile int runs;
     /** Log lines the guest reports in every invocation but the caller needs once (unsupported system calls). */
     private final Set<String> reportedOnce = ConcurrentHashMap.newKeySet();
 
@@ -237,6 +239,11 @@ public final class ShellPool implements AutoCloseable {
         for (int r = 0; r < engine.runnerCount(); r++) {
             engine.runner(r).submit(t > stats.shells() ? new Runner.Task.Grow(this) : new Runner.Task.Trim(this));
         }
+        if (t < stats.shells()) {
+            for (Runner r : engine.hostedRunners()) { // they make shells only for short invocations, never to a target
+                r.submit(new Runner.Task.Trim(this));
+            }
+        }
     }
 
     /**
@@ -280,12 +287,38 @@ public final class ShellPool implements AutoCloseable {
     }
 
     int idleOn(int runner) {
-        return idleByRunner.get(runner);
+        return runner < idleByRunner.length() ? idleByRunner.get(runner) : 0; // hosted runners: not offered queued work
     }
 
     void idleChanged(int runner, int delta) {
-        idleByRunner.addAndGet(runner, delta);
+        if (runner < idleByRunner.length()) {
+            idleByRunner.addAndGet(runner, delta);
+        }
         stats.idle.addAndGet(delta);
+    }
+
+    /**
+     * A function is short when at most {@link #LONG_RUNS_ALLOWED} of its last 16 runs took
+     * longer than this (after at least 16): then a hosted runner may run it on its I/O thread
+     * ({@link Engine#hostInvocations}). Counting runs rather than averaging them keeps a run
+     * slowed by a busy machine (the thread preempted in KVM_RUN) from sending every
+     * invocation back to the runners, while a function that is slow by nature is caught
+     * within a few runs. Either way a hosted guest yields its thread after a 1 ms slice.
+     */
+    static final long SHORT_RUN_NANOS = 500_000;
+    static final int LONG_RUNS_ALLOWED = 3;
+
+    /** Records how long an invocation's guest ran (any runner, any thread: a lost update is harmless). */
+    void ran(long runNanos) {
+        recentRuns = recentRuns << 1 | (runNanos > SHORT_RUN_NANOS ? 1 : 0);
+        if (runs < 16) {
+            runs++;
+        }
+    }
+
+    /** Whether the function's recent invocations ran short (see {@link #ran}). */
+    boolean runsShort() {
+        return runs >= 16 && Integer.bitCount(recentRuns & 0xffff) <= LONG_RUNS_ALLOWED;
     }
 
     /** Closes every shell of this pool, then the snapshot. */
@@ -295,9 +328,18 @@ public final class ShellPool implements AutoCloseable {
             return;
         }
         closed = true;
-        CountDownLatch evicted = new CountDownLatch(engine.runnerCount());
+        List<Runner> hosted = List.copyOf(engine.hostedRunners());
+        CountDownLatch evicted = new CountDownLatch(engine.runnerCount() + hosted.size());
         for (int r = 0; r < engine.runnerCount(); r++) {
             engine.runner(r).submit(new Runner.Task.Evict(this, evicted));
+        }
+        for (Runner r : hosted) {
+            try {
+                r.submit(new Runner.Task.Evict(this, evicted));
+                r.runQueuedIfHere(); // closed from the thread hosting it, which cannot wait for itself
+            } catch (IllegalStateException stopped) { // its engine is closing: it closes its shells itself
+                evicted.countDown();
+            }
         }
         try {
             evicted.await();

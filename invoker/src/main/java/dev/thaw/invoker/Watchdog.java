@@ -20,6 +20,14 @@ import java.util.function.IntSupplier;
  */
 final class Watchdog implements AutoCloseable {
     private static final long REKICK_NANOS = 10_000_000;
+    /**
+     * After the last armed slot, the watchdog keeps waking every {@link #TICK_NANOS} for this
+     * long before it parks for good: a slot armed meanwhile then needs no unpark (its kick is
+     * due after the next tick), which saves a wake-up per invocation when invocations come
+     * one by one, as on a hosted runner, whose every run has a slice end ({@link Runner}).
+     */
+    private static final long LINGER_NANOS = 100_000_000;
+    private static final long TICK_NANOS = 1_000_000;
 
     private final CopyOnWriteArrayList<Slot> slots = new CopyOnWriteArrayList<>();
     private final Thread thread;
@@ -124,6 +132,7 @@ final class Watchdog implements AutoCloseable {
     }
 
     private void loop() {
+        long lastArmed = System.nanoTime() - LINGER_NANOS;
         while (!closed) {
             long now = System.nanoTime();
             boolean any = false;
@@ -146,6 +155,12 @@ final class Watchdog implements AutoCloseable {
                     earliest = d;
                     any = true;
                 }
+            }
+            if (any) {
+                lastArmed = now;
+            } else if (now - lastArmed < LINGER_NANOS) {
+                earliest = now + TICK_NANOS; // linger: wake in a tick as if a kick were due
+                any = true;
             }
             nextWake = earliest;
             idle = !any;

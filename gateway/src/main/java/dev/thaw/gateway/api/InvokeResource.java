@@ -80,7 +80,15 @@ public class InvokeResource {
             }, blocking);
         }
         Context context = Vertx.currentContext(); // this request's event loop
-        Executor onEventLoop = context == null ? Runnable::run : task -> context.runOnContext(v -> task.run());
+        // A result completed on this loop already (a short function run right here, see
+        // FunctionHost) goes on at once; one completed on a runner thread comes back here.
+        Executor onEventLoop = context == null ? Runnable::run : task -> {
+            if (Vertx.currentContext() == context) {
+                task.run();
+            } else {
+                context.runOnContext(v -> task.run());
+            }
+        };
         return invocations.invoke(t, body, admin, onEventLoop).thenApply(InvokeResource::respond);
     }
 

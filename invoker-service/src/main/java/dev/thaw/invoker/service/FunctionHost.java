@@ -18,6 +18,8 @@ import dev.thaw.snapshotter.BuildException;
 import dev.thaw.snapshotter.Manifest;
 import dev.thaw.snapshotter.SnapshotBuilder;
 import dev.thaw.snapshotter.SnapshotStore;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,9 +54,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * directories of a function that no open pool uses are collected after each deploy and
  * delete, so redeploying does not fill the disk; an old version's snapshot is rebuilt from
  * its bundle if it is called again. This process must own its snapshot directory.
+ *
+ * <p>Invoked from a Netty event loop (the invoker's server, or the embedded gateway's Vert.x
+ * loops), a function whose recent invocations all ran short runs on that loop itself
+ * ({@link Engine#hostInvocations}): no hand-off to a runner thread and back. Setting
+ * {@code thaw.inline-short-functions} (system property, or {@code THAW_INLINE_SHORT_FUNCTIONS})
+ * to {@code false} turns that off.
  */
 public final class FunctionHost implements AutoCloseable {
     private final Engine engine;
+    private final boolean inlineShort = !"false".equalsIgnoreCase(setting("thaw.inline-short-functions"));
     private final SnapshotStore store;
     private final SnapshotBuilder builder;
     private final FunctionRegistry registry;
@@ -235,6 +244,12 @@ public final class FunctionHost implements AutoCloseable {
         this.scaler = new PoolScaler(timing); // last: its thread starts only for a host that exists
     }
 
+    /** A system property, else the environment variable of the same name in upper case with underscores. */
+    private static String setting(String property) {
+        String value = System.getProperty(property);
+        return value != null ? value : System.getenv(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
+    }
+
     public Engine engine() {
         return engine;
     }
@@ -332,6 +347,12 @@ public final class FunctionHost implements AutoCloseable {
             }
             CompletableFuture<Result> result;
             try {
+                if (inlineShort) {
+                    EventExecutor loop = ThreadExecutorMap.currentExecutor(); // null off a Netty event loop
+                    if (loop != null) {
+                        engine.hostInvocations(loop);
+                    }
+                }
                 result = h.pool.submit(input, h.limits, deadline); // the engine caps it at its own timeout from now
             } catch (EngineBusyException e) {
                 h.exit();

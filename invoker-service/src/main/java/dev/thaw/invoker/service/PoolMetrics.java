@@ -17,7 +17,9 @@ import java.util.Map;
  * <li>{@code thaw_cold_starts_total{function}}: invocations that waited for a VM to be created;</li>
  * <li>{@code thaw_shell_evictions_total{function}}: idle shells closed for the memory budget;</li>
  * <li>{@code thaw_shell_memory_bytes}, {@code thaw_shell_memory_budget_bytes}: the estimated
- *     memory of every shell, and its budget.</li>
+ *     memory of every shell, and its budget;</li>
+ * <li>{@code thaw_invocations_on_io_threads_total}: invocations of short functions run on the
+ *     event loop that received them, with no thread hand-off ({@code Engine#hostInvocations}).</li>
  * </ul>
  * Served by the invoker at {@code GET /v1/metrics}, and by the embedded platform at
  * {@code /q/metrics} beside the gateway's own.
@@ -59,6 +61,9 @@ public final class PoolMetrics extends Collector {
         long budget = host.engine().shellMemoryBudget();
         GaugeMetricFamily limit = new GaugeMetricFamily("thaw_shell_memory_budget_bytes",
                 "the shell memory budget (+Inf: none)", budget == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : budget);
-        return List.of(inFlight, queued, shells, idle, cold, evictions, memory, limit);
+        CounterMetricFamily onIo = new CounterMetricFamily("thaw_invocations_on_io_threads",
+                "invocations run on the event loop that received them, with no hand-off to a runner thread",
+                host.engine().invocationsRunOnCallers());
+        return List.of(inFlight, queued, shells, idle, cold, evictions, memory, limit, onIo);
     }
 }
