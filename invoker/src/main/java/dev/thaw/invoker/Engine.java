@@ -7,8 +7,8 @@ import dev.thaw.invoker.snapshot.Snapshot;
 import dev.thaw.invoker.snapshot.SnapshotException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -254,9 +254,9 @@ public final class Engine implements AutoCloseable {
     /**
      * Lets the calling thread, an I/O event loop whose tasks {@code host} runs, run short
      * invocations it submits itself, right there (see {@link Runner}, "Hosted runners"):
-     * for a function whose recent invocations all ran well under a millisecond, and for which
-     * this thread holds an idle shell, the invocation then costs no thread hand-off either way,
-     * and its result is complete when {@link ShellPool#submit} returns. The thread must stay
+     * for a function whose recent invocations ran short (see {@code ShellPool.ran}), and for
+     * which this thread holds an idle shell, the invocation then costs no thread hand-off
+     * either way, and its result is complete when {@link ShellPool#submit} returns. The thread must stay
      * the same platform thread for the engine's life (KVM binds a vCPU to its thread) and must
      * never block for long. Calling it again on the same thread does nothing.
      */
