@@ -234,9 +234,12 @@ public final class Engine implements AutoCloseable {
      */
     void admit(ShellPool pool, Runner.Task.Invoke task) {
         Runner here = hostedHere.get();
-        if (here != null && pool.runsShort() && here.tryRunHere(task)) {
-            ranOnCallers.incrementAndGet();
-            return;
+        if (here != null) {
+            if (pool.runsShort() && here.tryRunHere(task)) {
+                ranOnCallers.incrementAndGet();
+                return;
+            }
+            here.handingOff(task);
         }
         Runner best = pickRunner(pool);
         if (best.offer(task)) {
@@ -247,8 +250,10 @@ public final class Engine implements AutoCloseable {
                 return;
             }
         }
-        throw new EngineBusyException("the engine is busy: " + (runners.length == 1 ? "its runner has "
+        EngineBusyException busy = new EngineBusyException("the engine is busy: " + (runners.length == 1 ? "its runner has "
                 : "each of its " + runners.length + " runners has ") + queueCapacity + " invocations waiting; try again later");
+        task.result().completeExceptionally(busy); // nobody waits on it; what watches it (handingOff) is done with it
+        throw busy;
     }
 
     /**

@@ -123,6 +123,7 @@ final class Runner {
     private final AtomicBoolean drainQueued = new AtomicBoolean();
     private final CountDownLatch hostedStopped = new CountDownLatch(1);
     private final Set<ShellPool> preparing = new HashSet<>(); // hosted, host thread only
+    private final AtomicInteger handedOff = new AtomicInteger(); // hosted: this host's invocations on runner threads now
     private final long quantumNanos;
 
     Runner(Engine engine, int index, int capacity) {
@@ -289,7 +290,7 @@ final class Runner {
      * Otherwise it asks the host to make a shell of the pool for the next such invocation.
      */
     boolean tryRunHere(Task.Invoke task) {
-        if (stopped || !queue.isEmpty() || !parked.isEmpty()) {
+        if (stopped || !queue.isEmpty() || !parked.isEmpty() || handedOff.get() > 0) {
             return false;
         }
         ArrayDeque<Shell> shells = idle.get(task.pool());
@@ -304,6 +305,19 @@ final class Runner {
             queueDrain();
         }
         return true;
+    }
+
+    /**
+     * On a hosted runner's host thread: {@code task} goes to the runner threads instead.
+     * While any such invocation of this host is unfinished, the host runs none itself: it is
+     * serving several requests at once, and then a runner running the guest while the host
+     * reads and answers the others does more in the same time than the host doing both in turn
+     * (measured: ~15% more requests per second at 16 connections on 2 cores). With one
+     * request at a time, nothing is handed off and every short one runs here.
+     */
+    void handingOff(Task.Invoke task) {
+        handedOff.incrementAndGet();
+        task.result().whenComplete((r, e) -> handedOff.decrementAndGet());
     }
 
     /** Asks the host, once per pool at a time, to make one shell of {@code pool} here, after its current work. */
