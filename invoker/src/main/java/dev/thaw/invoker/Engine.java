@@ -261,9 +261,9 @@ public final class Engine implements AutoCloseable {
      * invocations it submits itself, right there (see {@link Runner}, "Hosted runners"):
      * for a function whose recent invocations ran short (see {@code ShellPool.ran}), and for
      * which this thread holds an idle shell, the invocation then costs no thread hand-off
-     * either way, and its result is complete when {@link ShellPool#submit} returns. The thread must stay
-     * the same platform thread for the engine's life (KVM binds a vCPU to its thread) and must
-     * never block for long. Calling it again on the same thread does nothing.
+     * either way, and its result is complete when {@link ShellPool#submit} returns. The
+     * thread must stay the same platform thread for the engine's life (KVM binds a vCPU to its
+     * thread) and must never block for long. Calling it again on the same thread does nothing.
      */
     public void hostInvocations(Executor host) {
         if (hostedHere.get() != null) {

@@ -1,8 +1,8 @@
 package dev.thaw.invoker;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -237,16 +237,17 @@ final class Runner {
                 if (!stopped) {
                     LOG.log(System.Logger.Level.WARNING, "the thread hosting runner " + index + " refused its tasks; stopping it here");
                 }
-                stopFromHere();
+                stopHosted();
             }
         }
     }
 
     /**
-     * The host is gone: its tasks cannot run there any more, so they run on the calling
-     * thread, which then owns what the host did (its guests are not running: the host is not).
+     * Stops a hosted runner, once: on its host, at a Stop task; or, when the host is gone and
+     * its tasks cannot run there any more, on the calling thread, which then owns what the
+     * host did (its guests are not running: the host is not).
      */
-    private synchronized void stopFromHere() {
+    private synchronized void stopHosted() {
         if (hostedStopped.getCount() == 0) {
             return;
         }
@@ -264,9 +265,7 @@ final class Runner {
         for (Task task = queue.poll(); task != null; task = queue.poll()) {
             try {
                 if (task instanceof Task.Stop) {
-                    stop();
-                    vcpu.close();
-                    hostedStopped.countDown();
+                    stopHosted();
                     return;
                 }
                 execute(task);

@@ -1,5 +1,6 @@
 package dev.thaw.snapshotter;
 
+import dev.thaw.invoker.Settings;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class Toolchain {
      * timeout settings.
      */
     public static Toolchain locate() {
-        String configured = setting("thaw.sysroot");
+        String configured = Settings.get("thaw.sysroot");
         Path sysroot = null;
         if (configured != null && !configured.isBlank()) {
             sysroot = Path.of(configured);
@@ -89,14 +90,14 @@ public final class Toolchain {
                     + (sysroot == null ? "" : " (no " + sysroot.resolve("bin/thaw-cc") + ")")
                     + ": run ./mvnw -q -pl unikernel-base install, or make -C unikernel-base");
         }
-        String mode = setting(SANDBOX_SETTING);
+        String mode = Settings.get(SANDBOX_SETTING);
         boolean sandboxed = switch (mode == null ? "bubblewrap" : mode.strip().toLowerCase(Locale.ROOT)) {
             case "bubblewrap" -> true;
             case "off" -> false;
             default -> throw new IllegalStateException(SANDBOX_SETTING + " must be 'bubblewrap' or 'off', got '"
                     + mode + "'");
         };
-        String timeout = setting(TIMEOUT_SETTING);
+        String timeout = Settings.get(TIMEOUT_SETTING);
         CompileLimits limits = timeout == null ? CompileLimits.DEFAULT
                 : CompileLimits.DEFAULT.withTimeout(duration(TIMEOUT_SETTING, timeout));
         if (!sandboxed) {
@@ -301,11 +302,6 @@ public final class Toolchain {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static String setting(String property) {
-        String value = System.getProperty(property);
-        return value != null ? value : System.getenv(property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
     }
 
     /** "120", "120s", "500ms" or ISO-8601 ("PT2M"). */

@@ -3,6 +3,7 @@ package dev.thaw.invoker.service;
 import dev.thaw.invoker.Engine;
 import dev.thaw.invoker.Limits;
 import dev.thaw.invoker.Result;
+import dev.thaw.invoker.Settings;
 import dev.thaw.invoker.ShellPool;
 import dev.thaw.invoker.EngineBusyException;
 import dev.thaw.protocol.BuildFailure;
@@ -63,7 +64,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FunctionHost implements AutoCloseable {
     private final Engine engine;
-    private final boolean inlineShort = !"false".equalsIgnoreCase(setting("thaw.inline-short-functions"));
+    private final boolean inlineShort = !"false".equalsIgnoreCase(Settings.get("thaw.inline-short-functions"));
     private final SnapshotStore store;
     private final SnapshotBuilder builder;
     private final FunctionRegistry registry;
@@ -242,12 +243,6 @@ public final class FunctionHost implements AutoCloseable {
         this.registry = registry;
         this.workDir = Files.createDirectories(workDir);
         this.scaler = new PoolScaler(timing); // last: its thread starts only for a host that exists
-    }
-
-    /** A system property, else the environment variable of the same name in upper case with underscores. */
-    private static String setting(String property) {
-        String value = System.getProperty(property);
-        return value != null ? value : System.getenv(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
     }
 
     public Engine engine() {
