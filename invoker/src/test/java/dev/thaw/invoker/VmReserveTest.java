@@ -82,6 +82,22 @@ class VmReserveTest {
     }
 
     @Test
+    void aLoneColdStartTakingTheLastVmDoesNotWakeTheFillerButASecondOneDoes() throws Exception {
+        try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 1)) {
+            await("the VM made at start", 1, reserve::available);
+            try (VmReserve.EmptyVm first = reserve.take(MIB_8, VmReserve.ANY_THREAD)) {
+                assertNotNull(first.vm());
+            }
+            Thread.sleep(100);
+            assertEquals(0, reserve.available(), "no VM is made while the lone cold start may still be running");
+            try (VmReserve.EmptyVm second = reserve.take(MIB_8, VmReserve.ANY_THREAD)) {
+                assertEquals(1, reserve.missed(), "the second found none and made its own");
+            }
+            await("VMs made at once under pressure", 1, () -> reserve.available(MIB_8));
+        }
+    }
+
+    @Test
     void aRecycledVmServesOnlyItsRunnerAndSparesTheReserveMakingOne() throws Exception {
         try (Kvm kvm = Kvm.open(); VmReserve reserve = new VmReserve(kvm, 2)) {
             await("VMs made at start", 2, reserve::available);
