@@ -17,6 +17,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +62,9 @@ public final class EngineBenchmark {
             try (ShellPool pool = engine.open(hello.directory(), 1)) {
                 warm(pool);
                 api(pool);
+                try (ShellPool roomier = engine.open(hello.directory())) { // room for a shell of the event loop's own
+                    hosted(engine, roomier);
+                }
                 fresh(pool);
             }
             builds(builder);
@@ -130,6 +136,51 @@ public final class EngineBenchmark {
         figures.put("api_p99_us", us(percentile(t, 99)));
         table.add(String.format("    via ShellPool.invoke (thread hand-off)  p50 %s us  p99 %s us", figures.get("api_p50_us"),
                 figures.get("api_p99_us")));
+    }
+
+    /**
+     * (a'') the same submitted from a thread that hosts invocations ({@link
+     * Engine#hostInvocations}), as the gateway's event loops do: a function known to be short
+     * runs to its end on the submitting thread, with no hand-off. Each invocation is timed
+     * inside a task of that thread, from submit to the result; one that was handed off after
+     * all (a runner finished first) is timed to its completion and counted.
+     */
+    private void hosted(Engine engine, ShellPool pool) throws Exception {
+        int count = n(20_000);
+        long[] t = new long[count];
+        int handedOff = 0;
+        ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "bench-event-loop"));
+        try {
+            loop.submit(() -> engine.hostInvocations(loop)).get();
+            long before = engine.invocationsRunOnCallers();
+            for (int i = -count / 2; i < count; i++) {
+                long[] times = new long[2]; // start; end when the result was there as submit returned
+                CompletableFuture<Result> f = loop.submit(() -> {
+                    times[0] = System.nanoTime();
+                    CompletableFuture<Result> r = pool.submit(INPUT, LIMITS);
+                    if (r.isDone()) {
+                        times[1] = System.nanoTime();
+                    }
+                    return r;
+                }).get();
+                Result r = f.get();
+                boolean inline = times[1] != 0;
+                long end = inline ? times[1] : System.nanoTime();
+                check(r);
+                if (i >= 0) {
+                    t[i] = end - times[0];
+                    handedOff += inline ? 0 : 1;
+                }
+            }
+            figures.put("api_hosted_on_caller_share", String.format("%.3f",
+                    (double) (engine.invocationsRunOnCallers() - before) / (count + count / 2)));
+        } finally {
+            loop.shutdown();
+        }
+        figures.put("api_hosted_p50_us", us(percentile(t, 50)));
+        figures.put("api_hosted_p99_us", us(percentile(t, 99)));
+        table.add(String.format("    via ShellPool.submit on an event loop (no hand-off)  p50 %s us  p99 %s us  (%d of %d handed off)",
+                figures.get("api_hosted_p50_us"), figures.get("api_hosted_p99_us"), handedOff, count));
     }
 
     /**
