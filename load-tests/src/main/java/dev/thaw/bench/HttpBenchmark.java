@@ -107,6 +107,7 @@ public final class HttpBenchmark {
             figures.put("http_loaded_p99_ms", ms(hello16.p99Ms()));
             figures.put("http_single_connection_rps", rate(hello1.rps()));
             figures.put("ceiling_p50_ms", ms(echo1.p50Ms()));
+            figures.put("ceiling_loaded_p99_ms", ms(echo16.p99Ms())); // the HTTP stack's own tail at 16 connections, no VM
             figures.put("http_errors", String.valueOf(hello1.errors() + hello16.errors()));
             table.add(String.format("%-34s %10s %10s %12s", "", "p50", "p99", "requests/s"));
             table.add(row("POST /fn/hello, 1 connection", hello1));
