@@ -334,6 +334,9 @@ final class Runner {
                 }
                 try {
                     giveBack(pool, create(pool));
+                    // No request waits on this shell, and a host thread never goes idle the
+                    // way a runner does (which replenishes then): the reserve may refill now.
+                    engine.vmReserve().replenish();
                 } catch (Throwable t) { // out of memory or descriptors: the runners serve it meanwhile
                     LOG.log(System.Logger.Level.WARNING, "runner " + index + " could not make a shell: " + t);
                 }
