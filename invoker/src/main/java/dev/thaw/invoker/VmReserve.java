@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a VM takes the process's mmap lock for writing, which would stall the cold start's own page
  * faults. Runners call {@link #replenish()} when they have nothing to do. Under pressure, when
  * a take finds no VM or empties the reserve while an earlier debt is unpaid, it replenishes at
- * once. The filler thread then makes the missing VMs, oldest debt first, unless
- * the reserve can already serve every runner with one of that size.
+ * once. The filler thread then makes the missing VMs, oldest debt first, unless the reserve
+ * can already serve every runner with one of that size.
  *
  * <p>Recycling. A retired shell's VM comes back through {@link #giveBack} ({@link
  * Shell#recycle}): it pays a debt of its size, so the filler need not make one, and serves

@@ -187,9 +187,9 @@ public final class EngineBenchmark {
      * (b) snapshot to response on a brand-new VM, timed from the call to its result (not the
      * VM's close after it: see {@link DedicatedShell#lastAnsweredNanos}). Two ways: after the
      * engine finished what the previous one left behind (its VM closed, the VM reserve made up
-     * again), which is what
-     * the first call of a function finds on a host that is not busy making and closing VMs;
-     * and back to back, where that background work runs on the other core at the same time.
+     * again), which is what the first call of a function finds on a host that is not busy
+     * making and closing VMs; and back to back, where that background work runs on the other
+     * core at the same time.
      */
     private void fresh(ShellPool pool) throws InterruptedException {
         int count = n(2_000);
