@@ -27,9 +27,12 @@ import java.util.Arrays;
  * <li>On creation: CPUID (from {@link Kvm}), kvm_sregs (mode, paging, segments, FS base),
  *     kvm_regs, kvm_fpu, and the signal mask used inside KVM_RUN.</li>
  * <li>Before every run: kvm_regs and kvm_sregs through the kvm_run page (sync regs).</li>
- * <li>The x87/SSE state is restored by the guest itself: the first instruction after the
- *     recv hypercall is an FXRSTOR of the state saved at the snapshot point. CR4.OSXSAVE is
- *     off, so that is all the FPU state a guest has.</li>
+ * <li>The extended CPU state (x87, SSE, AVX, AVX-512, PKRU: every XSAVE component but AMX)
+ *     is restored by the guest itself: before any function code runs after the recv
+ *     hypercall, the library OS reloads the image it saved at the snapshot point with XRSTOR,
+ *     which also initialises every component that was in its initial state then (io.c; PVM
+ *     runs the guest with the host's XCR0 whatever the guest's CR4 says, so this must cover
+ *     everything the CPU enables). InvocationIsolationTest holds it.</li>
  * </ol>
  * Nothing else can change at CPL3: MSRs and debug registers need CPL0, there is no local
  * APIC or timer, and a shell whose guest stopped any other way than a clean exit hypercall
