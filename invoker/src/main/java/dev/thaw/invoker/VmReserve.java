@@ -62,6 +62,7 @@ final class VmReserve implements AutoCloseable {
             Vcpu vcpu = null;
             Mapping range = null;
             try {
+                vm.enableManualDirtyProtect(); // before the slot: see Shell, "Hot pages"
                 vcpu = vm.createVcpu(0);
                 if (slotBytes != NO_SLOT) {
                     range = Mapping.reserve(slotBytes);

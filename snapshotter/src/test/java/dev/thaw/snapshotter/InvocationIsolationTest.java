@@ -74,6 +74,33 @@ class InvocationIsolationTest {
         }
     }
 
+    /**
+     * Pages written by invocation after invocation are kept writable (no write-protection
+     * fault each time) and copied back at every reset, written or not: what the writers left
+     * there must not reach an invocation that only reads them, nor a writer after it.
+     */
+    @Test
+    void pagesEveryInvocationWritesAreRestoredForAnInvocationThatOnlyReadsThem() throws Exception {
+        try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/isolation");
+             DedicatedShell shell = pool.dedicatedShell()) {
+            String snapshotState = run(shell, "read").stdoutText();
+            assertTrue(snapshotState.startsWith("bss=0 data=7 heap=0 "), snapshotState);
+            int readerPages = run(shell, "read").timings().dirtyPages();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 4; i++) {
+                    Result writer = run(shell, "write");
+                    assertEquals(snapshotState, writer.stdoutText(), "writer " + i + " of round " + round);
+                }
+                Result reader = run(shell, "read");
+                assertEquals(snapshotState, reader.stdoutText(), "the reader of round " + round
+                        + " saw what the writers left on the pages they kept writing");
+                assertTrue(reader.timings().dirtyPages() > readerPages, "the writers' pages were not kept writable "
+                        + "(the reader's reset restored " + reader.timings().dirtyPages() + " pages, a reader alone "
+                        + readerPages + "): this test did not exercise them");
+            }
+        }
+    }
+
     @Test
     void anInvocationThatWroteMorePagesThanTheResetCopiesBackLeavesNothingBehind() throws Exception {
         try (ShellPool pool = TestSnapshots.open("unikernel-base/tests/dirty-pages");

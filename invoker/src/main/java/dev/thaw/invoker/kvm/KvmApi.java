@@ -49,6 +49,8 @@ public final class KvmApi {
     public static final long KVM_SET_CPUID2 = iow(0x90, KVM_CPUID2.byteSize());
     public static final long KVM_GET_TSC_KHZ = io(0xa3);
     public static final long KVM_SET_XCRS = iow(0xa7, KVM_XCRS.byteSize());
+    public static final long KVM_ENABLE_CAP = iow(0xa3, KvmStructs.KVM_ENABLE_CAP.byteSize());
+    public static final long KVM_CLEAR_DIRTY_LOG = iowr(0xc0, KvmStructs.KVM_CLEAR_DIRTY_LOG.byteSize());
 
     public static final int KVM_EXIT_UNKNOWN = 0;
     public static final int KVM_EXIT_EXCEPTION = 1;
@@ -66,6 +68,8 @@ public final class KvmApi {
     public static final int KVM_CAP_XCRS = 56;
     public static final int KVM_CAP_GET_TSC_KHZ = 61;
     public static final int KVM_CAP_SYNC_REGS = 74;
+    public static final int KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 = 168;
+    public static final long KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE = 1;
 
     public static final int KVM_MEM_LOG_DIRTY_PAGES = 1;
 

@@ -80,6 +80,16 @@ public final class KvmStructs {
             JAVA_INT.withName("slot"), JAVA_INT.withName("padding1"), JAVA_LONG.withName("dirty_bitmap"))
             .withName("kvm_dirty_log");
 
+    public static final StructLayout KVM_CLEAR_DIRTY_LOG = structLayout(
+            JAVA_INT.withName("slot"), JAVA_INT.withName("num_pages"), JAVA_LONG.withName("first_page"),
+            JAVA_LONG.withName("dirty_bitmap"))
+            .withName("kvm_clear_dirty_log");
+
+    public static final StructLayout KVM_ENABLE_CAP = structLayout(
+            JAVA_INT.withName("cap"), JAVA_INT.withName("flags"), sequenceLayout(4, JAVA_LONG).withName("args"),
+            sequenceLayout(64, JAVA_BYTE).withName("pad"))
+            .withName("kvm_enable_cap");
+
     public static final StructLayout KVM_XCR = structLayout(
             JAVA_INT.withName("xcr"), JAVA_INT.withName("reserved"), JAVA_LONG.withName("value"))
             .withName("kvm_xcr");
