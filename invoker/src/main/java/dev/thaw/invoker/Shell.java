@@ -238,6 +238,9 @@ final class Shell implements AutoCloseable {
         }
         previousCount = Math.min(dirtyCount, HOT_CANDIDATES);
         System.arraycopy(dirty, 0, previous, 0, previousCount);
+        if (dirtyCount == hotCount) { // the hot pages are always marked: nothing else was written, nothing to clear
+            return;
+        }
         for (int i = 0; i < hotCount; i++) { // keep the hot pages' marks: clear all the others
             long word = hot[i] / 64;
             dirtyBitmap.setAtIndex(JAVA_LONG, word, dirtyBitmap.getAtIndex(JAVA_LONG, word) & ~(1L << (hot[i] % 64)));
