@@ -124,9 +124,19 @@ class TriggersIT {
             Node.Run ls = Node.fn("--gateway", url, "--token", TOKEN, "trigger", "ls");
             assertEquals(0, ls.exitCode(), ls.output());
             assertTrue(ls.output().contains("e2e   echo      e2e-events  running  0:0 1:0 2:0"), ls.output());
-            String metrics = Node.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/q/metrics"))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("thaw_trigger_lag{partition=\"0\",trigger=\"e2e\"} 0.0"), metrics);
+            // The status above reads Kafka when asked; the gauge is refreshed every few seconds
+            // (TriggerService.LAG_REFRESH_SECONDS), so it may show an older lag for one period.
+            String[] metrics = {""};
+            await("thaw_trigger_lag shows 0 on every partition", Duration.ofSeconds(20), () -> {
+                metrics[0] = Node.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/q/metrics"))
+                        .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+                for (int part = 0; part < PARTITIONS; part++) {
+                    if (!metrics[0].contains("thaw_trigger_lag{partition=\"" + part + "\",trigger=\"e2e\"} 0.0")) {
+                        return false;
+                    }
+                }
+                return true;
+            }, () -> metrics[0].lines().filter(l -> l.startsWith("thaw_trigger")).toList().toString());
 
             Node.Run rm = Node.fn("--gateway", url, "--token", TOKEN, "trigger", "rm", "e2e");
             assertEquals(0, rm.exitCode(), rm.output());
@@ -227,10 +237,16 @@ class TriggersIT {
     }
 
     private static void await(String what, Duration within, Condition condition) throws Exception {
+        await(what, within, condition, () -> "");
+    }
+
+    /** Waits for {@code condition}; on a timeout the error ends with what {@code seen} says was last seen. */
+    private static void await(String what, Duration within, Condition condition,
+                              java.util.function.Supplier<String> seen) throws Exception {
         long until = System.nanoTime() + within.toNanos();
         while (!condition.holds()) {
             if (System.nanoTime() > until) {
-                throw new AssertionError("not within " + within + ": " + what);
+                throw new AssertionError("not within " + within + ": " + what + " " + seen.get());
             }
             Thread.sleep(500);
         }
