@@ -113,15 +113,36 @@ final class Libc {
         }
     }
 
+    /**
+     * An ioctl, made again while a signal interrupts it. A handled signal (a profiler's, a
+     * sampler's, HotSpot's own) that reaches a thread inside KVM_CREATE_VM and its kind makes
+     * the kernel answer EINTR rather than restart it; such a call has done nothing, so repeating
+     * it is right. KVM_RUN must see its EINTR (that is how a deadline stops a guest): it uses
+     * {@link #ioctlOnce}.
+     */
     static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return (int) IOCTL_PTR.invokeExact(CAPTURED.get(), fd, request, arg);
+            int r;
+            do {
+                r = (int) IOCTL_PTR.invokeExact(CAPTURED.get(), fd, request, arg);
+            } while (r == -1 && errno() == EINTR);
+            return r;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
+    /** An ioctl with an integer argument, made again while a signal interrupts it (see above). */
     static int ioctl(int fd, long request, long arg) {
+        int r;
+        do {
+            r = ioctlOnce(fd, request, arg);
+        } while (r == -1 && errno() == EINTR);
+        return r;
+    }
+
+    /** An ioctl whose EINTR the caller wants to see (KVM_RUN). */
+    static int ioctlOnce(int fd, long request, long arg) {
         try {
             return (int) IOCTL_LONG.invokeExact(CAPTURED.get(), fd, request, arg);
         } catch (Throwable t) {

@@ -112,7 +112,7 @@ public final class Vcpu implements AutoCloseable {
 
     /** Runs the guest until it exits to us, and says why. */
     public VmExit run() {
-        if (Libc.ioctl(fd, KvmApi.KVM_RUN, 0L) == -1) {
+        if (Libc.ioctlOnce(fd, KvmApi.KVM_RUN, 0L) == -1) {
             int errno = Libc.errno();
             if (errno == Libc.EINTR || errno == Libc.EAGAIN) {
                 return new VmExit.Interrupted();
