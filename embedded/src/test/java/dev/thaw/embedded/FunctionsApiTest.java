@@ -11,9 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.invoker.testing.KvmTest;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +31,9 @@ import org.junit.jupiter.api.Test;
 @KvmTest
 class FunctionsApiTest {
     static final String TOKEN = "test-token";
+
+    @TestHTTPResource("/")
+    URI url;
 
     static RequestSpecification admin() {
         return given().header("Authorization", "Bearer " + TOKEN);
@@ -158,6 +166,44 @@ class FunctionsApiTest {
                 .body("invocation", matchesPattern("inv_[0-9a-f]{24}"));
         admin().body("loop").post("/fn/fails").then().statusCode(504)
                 .body("error", equalTo("ran longer than its timeout of 200 ms and was stopped"));
+    }
+
+    /**
+     * {@code POST /fn} has two ways in: a plain Vert.x route for a body of known length
+     * (InvokeRoute) and RESTEasy for the rest, here a chunked body. Both must answer alike.
+     */
+    @Test
+    void aChunkedBodyAndOneOfKnownLengthGetTheSameAnswers() throws Exception {
+        deploy("hello", Bundles.folder("functions/hello")).then().statusCode(201);
+        deploy("fails", Bundles.function("\"name\": \"fails\", \"memory_mb\": 16, \"timeout_ms\": 200",
+                "#include <stdio.h>\n#include <string.h>\nint main(void){char b[16]={0};fread(b,1,15,stdin);"
+                        + "if(!strcmp(b,\"loop\"))for(;;){}fprintf(stderr,\"went wrong\\n\");return 3;}\n"))
+                .then().statusCode(201);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        record Call(String path, String body, boolean token, int status) {}
+        for (Call call : List.of(new Call("/fn/hello", "Thaw", true, 200), new Call("/fn/fails", "x", true, 502),
+                new Call("/fn/fails", "loop", true, 504), new Call("/fn/nope", "x", true, 404),
+                new Call("/fn/-x", "x", true, 400), new Call("/fn/hello@zero", "x", true, 400),
+                new Call("/fn/hello", "x", false, 401))) {
+            List<String> answers = new ArrayList<>();
+            for (boolean chunked : new boolean[] {false, true}) {
+                byte[] body = call.body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve(call.path())).POST(chunked
+                        ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                if (call.token()) {
+                    request.header("Authorization", "Bearer " + TOKEN);
+                }
+                HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                List<String> thawHeaders = r.headers().map().keySet().stream().map(String::toLowerCase)
+                        .filter(h -> h.startsWith("thaw-")).sorted().toList();
+                answers.add(r.statusCode() + " " + r.headers().firstValue("content-type").orElse("")
+                        + " " + thawHeaders + " " + r.body().replaceAll("inv_[0-9a-f]{24}", "inv_ID"));
+            }
+            assertEquals(answers.get(0), answers.get(1), call + ": with a known length, then chunked");
+            assertTrue(answers.get(0).startsWith(call.status() + (call.status() == 200
+                    ? " application/octet-stream" : " application/json")), call + ": " + answers.get(0));
+        }
     }
 
     @Test

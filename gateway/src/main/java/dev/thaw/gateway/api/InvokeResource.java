@@ -79,20 +79,21 @@ public class InvokeResource {
                         .header("Thaw-Invocation-Id", id).build();
             }, blocking);
         }
-        Context context = Vertx.currentContext(); // this request's event loop
-        // A result completed on this loop already (a short function run right here, see
-        // FunctionHost) goes on at once; one completed on a runner thread comes back here.
-        Executor onEventLoop = context == null ? Runnable::run : task -> {
-            if (Vertx.currentContext() == context) {
-                task.run();
-            } else {
-                context.runOnContext(v -> task.run());
-            }
-        };
-        return invocations.invoke(t, body, admin, onEventLoop).thenApply(InvokeResource::respond);
+        return invocations.invoke(t, body, admin, onThisEventLoop()).thenApply(InvokeResource::respond);
     }
 
     public static Response respond(Completed c) {
+        Map<String, String> headers = headers(c);
+        if (!c.result().ok()) {
+            throw failure(c, headers);
+        }
+        Response.ResponseBuilder ok = Response.ok(c.result().stdout(), MediaType.APPLICATION_OCTET_STREAM);
+        headers.forEach(ok::header);
+        return ok.build();
+    }
+
+    /** The Thaw-* headers of an invocation's answer, whatever its outcome. */
+    static Map<String, String> headers(Completed c) {
         InvocationResult r = c.result();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Thaw-Invocation-Id", c.id());
@@ -103,11 +104,12 @@ public class InvokeResource {
         }
         headers.put("Thaw-Queue-Ms", millis(r.timings().queueNanos()));
         headers.put("Thaw-Run-Ms", millis(r.timings().runNanos()));
-        if (r.ok()) {
-            Response.ResponseBuilder ok = Response.ok(r.stdout(), MediaType.APPLICATION_OCTET_STREAM);
-            headers.forEach(ok::header);
-            return ok.build();
-        }
+        return headers;
+    }
+
+    /** The error a failed invocation answers: its outcome, exit code, the tail of its stderr. */
+    static ApiException failure(Completed c, Map<String, String> headers) {
+        InvocationResult r = c.result();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("outcome", r.status().name());
         if (r.status() == InvocationResult.Status.EXITED) {
@@ -124,7 +126,22 @@ public class InvokeResource {
         };
         String error = r.status() == InvocationResult.Status.EXITED && r.signal() == 0
                 ? "function exited with status " + r.exitCode() : r.error();
-        throw new ApiException(status, error, extra, headers);
+        return new ApiException(status, error, extra, headers);
+    }
+
+    /**
+     * Runs a continuation on the calling request's event loop: at once when the result came on
+     * it already (a short function run right here, see FunctionHost), else handed back to it.
+     */
+    static Executor onThisEventLoop() {
+        Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : task -> {
+            if (Vertx.currentContext() == context) {
+                task.run();
+            } else {
+                context.runOnContext(v -> task.run());
+            }
+        };
     }
 
     /** Milliseconds with three decimals, without String.format (on every response). */
