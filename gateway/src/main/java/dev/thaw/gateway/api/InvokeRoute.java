@@ -25,8 +25,8 @@ import java.util.concurrent.Executor;
  * sync call whose body length is given and within the limit, with no query string. It does
  * what {@link InvokeResource} does, answers the same (the same headers, the same JSON errors
  * from {@link ErrorMapper#answer}), without RESTEasy's per-request work: its handler chain,
- * content negotiation and response writer took ~30% of the event loop's CPU for a warm
- * {@code hello} (profile in docs/BENCHMARKS.md, "The HTTP path, profiled"). Every other call
+ * content negotiation and response writer took about a fifth of the event loop's CPU for a
+ * warm {@code hello} (docs/BENCHMARKS.md, "The HTTP path, profiled"). Every other call
  * to {@code /fn} (async, chunked, oversized, with a query) goes on to {@link InvokeResource},
  * which also documents the endpoint in the OpenAPI description.
  */
