@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * (Without the retry, KVM_CREATE_VM fails with EINTR within the first few VMs here.)
  * A signal with a handler that reaches a thread inside a KVM ioctl other than KVM_RUN (a
  * profiler's, a sampler's) can make the kernel answer EINTR; the VMM retries instead of
  * failing a cold start.
@@ -19,7 +19,15 @@ class SignalsTest {
     /** HotSpot handles SIGPIPE (and ignores it there), so it interrupts a system call and harms nothing. */
     private static final int SIGPIPE = 13;
 
+    /**
+     * How long VMs are made under the flood: without the retry, KVM_CREATE_VM answers EINTR
+     * within the first few dozen VMs here, and a quiet machine makes ~50 a second (a loaded
+     * one a few), so the time, not a count, is what bounds the test.
+     */
+    private static final Duration FLOOD = Duration.ofSeconds(5);
+
     @Test
+    @Timeout(120)
     void vmsAreMadeAndClosedWhileAnotherThreadSignalsTheirThreadWithoutPause() throws Exception {
         int tid = Libc.gettid();
         AtomicBoolean done = new AtomicBoolean();
@@ -33,21 +41,19 @@ class SignalsTest {
         int made = 0;
         try (Kvm kvm = Kvm.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment memory = arena.allocate(2 << 20, 4096);
-            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < until) {
+            long until = System.nanoTime() + FLOOD.toNanos();
+            for (; System.nanoTime() < until; made++) {
                 try (Vm vm = kvm.createVm()) {
                     vm.enableManualDirtyProtect();
                     vm.mapMemory(0, 0, memory, true);
                     vm.createVcpu(0).close();
                     vm.unmapMemory(0);
                 }
-                made++;
             }
         } finally {
             done.set(true);
             signaller.join();
         }
-        assertTrue(sent[0] > made, "the signaller sent " + sent[0] + " signals for " + made + " VMs");
-        assertTrue(made > 20, "only " + made + " VMs in 3 s");
+        assertTrue(sent[0] > made, "the signaller sent " + sent[0] + " signals while " + made + " VMs were made");
     }
 }
