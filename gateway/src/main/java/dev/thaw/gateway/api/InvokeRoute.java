@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * The common case of {@code POST /fn/{target}} as a plain Vert.x route, ahead of RESTEasy: a
@@ -58,20 +59,11 @@ public class InvokeRoute {
      * token, like the rest of /v1.
      */
     private void echo(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
-        if (!token.matches(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+        if (!token.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
             fail(ctx.response(), new ApiException(401, "missing or invalid token"));
             return;
         }
-        continueIfExpected(ctx);
-        request.body().onComplete(read -> {
-            if (read.succeeded()) {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, OCTET_STREAM).end(read.result());
-            } else {
-                ctx.fail(read.cause());
-            }
-        });
-        request.resume();
+        withBody(ctx, body -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, OCTET_STREAM).end(body));
     }
 
     private void handle(RoutingContext ctx) {
@@ -83,15 +75,7 @@ public class InvokeRoute {
             ctx.next(); // InvokeResource
             return;
         }
-        continueIfExpected(ctx);
-        request.body().onComplete(read -> {
-            if (read.succeeded()) {
-                invoke(ctx, read.result());
-            } else {
-                ctx.fail(read.cause()); // the connection broke while the body came: nobody to answer
-            }
-        });
-        request.resume(); // Quarkus hands requests to the router paused
+        withBody(ctx, body -> invoke(ctx, body));
     }
 
     private void invoke(RoutingContext ctx, Buffer body) {
@@ -142,15 +126,25 @@ public class InvokeRoute {
     }
 
     /**
-     * Answers "100 Continue" to a client that waits for it before sending its body (curl does
-     * for bodies over 1 MiB): Vert.x leaves that to the handler, and without it the client
-     * waits a second, or for good.
+     * Reads the whole request body, then hands it to {@code then}. It answers "100 Continue"
+     * first to a client that waits for it before sending its body (curl does for bodies over
+     * 1 MiB): Vert.x leaves that to the handler, and without it the client waits a second, or
+     * for good.
      */
-    private static void continueIfExpected(RoutingContext ctx) {
-        String expect = ctx.request().getHeader(HttpHeaders.EXPECT);
+    private static void withBody(RoutingContext ctx, Consumer<Buffer> then) {
+        HttpServerRequest request = ctx.request();
+        String expect = request.getHeader(HttpHeaders.EXPECT);
         if (expect != null && expect.equalsIgnoreCase("100-continue")) {
             ctx.response().writeContinue();
         }
+        request.body().onComplete(read -> {
+            if (read.succeeded()) {
+                then.accept(read.result());
+            } else {
+                ctx.fail(read.cause()); // the connection broke while the body came: nobody to answer
+            }
+        });
+        request.resume(); // Quarkus hands requests to the router paused
     }
 
     /** The Content-Length header's value; -1 when there is none (chunked) or it is not a number. */
